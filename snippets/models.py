@@ -1,0 +1,1 @@
+"""Inspection records: institutions, categories, checklists, rounds, visits, issues and photos."""

@@ -1,0 +1,130 @@
+"""Shared fixtures: one user per role, and a real qcluster subprocess for end-to-end tests."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth.models import Group
+
+from workflows import roles
+
+BASE_DIR = Path(settings.BASE_DIR)
+ROLE_USERNAMES = {
+    roles.COMMUNICATIONS: "comms",
+    roles.INSPECTOR: "inspector",
+    roles.RESPONSIBLE_UNIT: "unit",
+    roles.LEADERSHIP: "leader",
+    roles.ADMINISTRATOR: "admin",
+}
+TEST_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def make_user(django_user_model):
+    """Create a user in one role's group (the administrator is also a superuser)."""
+
+    def make(role_key, username=None, **extra):
+        username = username or ROLE_USERNAMES[role_key]
+        is_admin = role_key == roles.ADMINISTRATOR
+        user = django_user_model.objects.create_user(
+            username=username,
+            password=TEST_PASSWORD,
+            email=f"{username}@example.org",
+            is_superuser=is_admin,
+            is_staff=is_admin,
+            **extra,
+        )
+        user.groups.add(Group.objects.get(name=roles.group_name(role_key)))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def users(db, make_user):
+    """One user per role, keyed by role key."""
+    return {role_key: make_user(role_key) for role_key in ROLE_USERNAMES}
+
+
+def _cluster_env():
+    """Environment for a subprocess that must use this test run's database and heartbeat cache."""
+    from django.db import connection
+
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "cms.settings.test"
+    env["MEDIA_ROOT"] = str(settings.MEDIA_ROOT)
+    env["PRIVATE_MEDIA_ROOT"] = str(settings.PRIVATE_MEDIA_ROOT)
+    if connection.vendor == "sqlite":
+        env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+        env["QCLUSTER_CACHE_DIR"] = settings.CACHES["qcluster"]["LOCATION"]
+    else:
+        db = connection.settings_dict
+        env["DATABASE_URL"] = (
+            f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/"
+            f"{db['NAME']}"
+        )
+    return env
+
+
+@pytest.fixture
+def qcluster(transactional_db):
+    """Start a real `manage.py qcluster` on the test database; yields a handle to wait or kill it.
+
+    The test must use committed data (transactional_db), since the cluster is another process.
+    """
+    from workflows.health import cluster_state
+
+    class Cluster:
+        def __init__(self):
+            self.process = None
+            self.log_path = BASE_DIR / "var" / f"qcluster-{os.getpid()}.log"
+
+        def start(self, **env_overrides):
+            self.log_path.parent.mkdir(parents=True, exist_ok=True)
+            env = _cluster_env()
+            env.update({key: str(value) for key, value in env_overrides.items()})
+            self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "qcluster"],
+                cwd=BASE_DIR,
+                env=env,
+                stdout=self.log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+            self.wait_until(lambda: cluster_state()["ok"], timeout=30, what="qcluster heartbeat")
+            return self
+
+        def wait_until(self, condition, timeout=30, what="condition"):
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                if condition():
+                    return
+                if self.process and self.process.poll() is not None:
+                    raise AssertionError(f"qcluster exited early; log:\n{self.read_log()}")
+                time.sleep(0.2)
+            raise AssertionError(f"timed out waiting for {what}; qcluster log:\n{self.read_log()}")
+
+        def read_log(self):
+            return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+
+        def stop(self, sig=signal.SIGTERM):
+            if self.process and self.process.poll() is None:
+                os.killpg(self.process.pid, sig)
+                try:
+                    self.process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait(timeout=10)
+            if self.process:
+                self.log.close()
+            self.process = None
+
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class WorkflowsConfig(AppConfig):
+    name = "workflows"
+    verbose_name = _("整改流程")
+
+    def ready(self):
+        from workflows import roles
+
+        # Permissions exist only after post_migrate, so the role table is applied then, not in the
+        # data migration that creates the groups.
+        post_migrate.connect(roles.sync_after_migrate, sender=self, dispatch_uid="workflows.roles.sync")

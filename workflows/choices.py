@@ -1,0 +1,12 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Stage(models.TextChoices):
+    """Stages of a rectification item. Legal moves live in `workflows.stages`, never here."""
+
+    REPORTED = "reported", _("已登记")
+    ASSIGNED = "assigned", _("已交办")
+    IN_PROGRESS = "in_progress", _("整改中")
+    SUBMITTED = "submitted", _("待验收")
+    CLOSED = "closed", _("已销号")

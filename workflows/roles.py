@@ -1,0 +1,186 @@
+"""The bureau's roles as Wagtail groups: the one table of who may do what in the admin.
+
+The groups themselves are created by migration 0001 so that a fresh database has them; the
+permissions below are applied after every migrate (`sync_role_groups`), because Django creates
+permission rows only in post_migrate. Each feature adds its models' permissions to this table.
+Object-level rules (a responsible unit sees only its own institutions) live in each app's
+permission policies, not here.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.apps import apps as global_apps
+from django.contrib.auth.management import create_permissions
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    key: str
+    group_name: str
+    # "app_label.codename" model permissions.
+    permissions: tuple[str, ...]
+    # Page permission codenames granted on the tree root, so they cover every page.
+    page_permissions: tuple[str, ...] = ()
+    # "app_label.codename" image/document permissions granted on the root collection.
+    collection_permissions: tuple[str, ...] = ()
+
+
+COMMUNICATIONS = "communications"
+INSPECTOR = "inspector"
+RESPONSIBLE_UNIT = "responsible_unit"
+LEADERSHIP = "leadership"
+ADMINISTRATOR = "administrator"
+
+_MEDIA_EDIT = (
+    "wagtailimages.add_image",
+    "wagtailimages.change_image",
+    "wagtailimages.choose_image",
+    "wagtaildocs.add_document",
+    "wagtaildocs.change_document",
+    "wagtaildocs.choose_document",
+)
+
+ROLES = (
+    RoleSpec(
+        key=COMMUNICATIONS,
+        group_name="宣传 Communications",
+        permissions=("wagtailadmin.access_admin",),
+        # Edit and submit for moderation; publishing is leadership's.
+        page_permissions=("add_page", "change_page", "lock_page", "unlock_page"),
+        collection_permissions=_MEDIA_EDIT,
+    ),
+    RoleSpec(
+        key=INSPECTOR,
+        group_name="督查员 Inspectors",
+        permissions=("wagtailadmin.access_admin",),
+    ),
+    RoleSpec(
+        key=RESPONSIBLE_UNIT,
+        group_name="责任单位 Responsible units",
+        permissions=("wagtailadmin.access_admin",),
+    ),
+    RoleSpec(
+        key=LEADERSHIP,
+        group_name="领导 Leadership",
+        permissions=("wagtailadmin.access_admin",),
+        page_permissions=("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
+        collection_permissions=_MEDIA_EDIT,
+    ),
+    RoleSpec(
+        key=ADMINISTRATOR,
+        group_name="管理员 Administrators",
+        permissions=(
+            "wagtailadmin.access_admin",
+            "auth.add_user",
+            "auth.change_user",
+            "auth.view_user",
+            "auth.add_group",
+            "auth.change_group",
+            "auth.view_group",
+            "wagtailcore.add_site",
+            "wagtailcore.change_site",
+            "wagtailcore.view_site",
+            "wagtailcore.add_workflow",
+            "wagtailcore.change_workflow",
+            "wagtailcore.add_task",
+            "wagtailcore.change_task",
+            "django_q.view_schedule",
+            "django_q.change_schedule",
+            "django_q.add_schedule",
+            "django_q.view_failure",
+            "django_q.view_success",
+        ),
+        page_permissions=(
+            "add_page",
+            "change_page",
+            "publish_page",
+            "bulk_delete_page",
+            "lock_page",
+            "unlock_page",
+        ),
+        collection_permissions=_MEDIA_EDIT
+        + (
+            "wagtailimages.delete_image",
+            "wagtaildocs.delete_document",
+        ),
+    ),
+)
+
+ROLES_BY_KEY = {role.key: role for role in ROLES}
+
+
+def group_name(key):
+    return ROLES_BY_KEY[key].group_name
+
+
+def user_has_role(user, key):
+    """True if the user is in the role's group. Superusers hold every role."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=ROLES_BY_KEY[key].group_name).exists()
+
+
+def _resolve(Permission, dotted_names):
+    found = []
+    for dotted in dotted_names:
+        app_label, codename = dotted.split(".", 1)
+        permission = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if permission is None:
+            # A table entry naming a permission that does not exist is a bug in this file.
+            raise LookupError(f"Role table names unknown permission {dotted!r}")
+        found.append(permission)
+    return found
+
+
+@transaction.atomic
+def sync_role_groups():
+    """Make each role group hold exactly the permissions in ROLES (idempotent)."""
+    from django.contrib.auth.models import Group, Permission
+    from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+
+    root_page = Page.get_first_root_node()
+    root_collection = Collection.get_first_root_node()
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role.group_name)
+        group.permissions.set(_resolve(Permission, role.permissions))
+
+        if root_page is not None:
+            wanted = set(
+                Permission.objects.filter(
+                    content_type__app_label="wagtailcore", codename__in=role.page_permissions
+                )
+            )
+            existing = GroupPagePermission.objects.filter(group=group, page=root_page)
+            existing.exclude(permission__in=wanted).delete()
+            for permission in wanted:
+                GroupPagePermission.objects.get_or_create(
+                    group=group, page=root_page, permission=permission
+                )
+
+        if root_collection is not None:
+            wanted = set(_resolve(Permission, role.collection_permissions))
+            existing = GroupCollectionPermission.objects.filter(
+                group=group, collection=root_collection
+            )
+            existing.exclude(permission__in=wanted).delete()
+            for permission in wanted:
+                GroupCollectionPermission.objects.get_or_create(
+                    group=group, collection=root_collection, permission=permission
+                )
+
+
+def sync_after_migrate(sender, using="default", plan=None, **kwargs):
+    # Create every app's permissions first: post_migrate has not reached the apps listed after
+    # this one yet on a fresh database.
+    for app_config in global_apps.get_app_configs():
+        create_permissions(app_config, verbosity=0, using=using)
+    sync_role_groups()
+    logger.debug("Role groups synchronised")
