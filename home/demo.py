@@ -1,6 +1,7 @@
 """Demo pages for `seed_demo`: the site root and the home page."""
 
 from django.contrib.contenttypes.models import ContentType
+
 from wagtail.models import Page, Site
 
 from home.models import HomePage
@@ -10,9 +11,7 @@ def seed_pages(stdout):
     if not HomePage.objects.exists():
         # Wagtail's own welcome page (a plain Page) holds the slug "home" and the default site;
         # deleting it also deletes that Site row, recreated below for our home page.
-        Page.objects.filter(
-            depth=2, content_type=ContentType.objects.get_for_model(Page)
-        ).delete()
+        Page.objects.filter(depth=2, content_type=ContentType.objects.get_for_model(Page)).delete()
         home = Page.get_first_root_node().add_child(
             instance=HomePage(
                 title="抗击疫情 爱心捐赠",

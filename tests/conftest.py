@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from django.conf import settings
 from django.contrib.auth.models import Group
 

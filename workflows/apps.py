@@ -13,3 +13,12 @@ class WorkflowsConfig(AppConfig):
         # Permissions exist only after post_migrate, so the role table is applied then, not in the
         # data migration that creates the groups.
         post_migrate.connect(roles.sync_after_migrate, sender=self, dispatch_uid="workflows.roles.sync")
+        post_migrate.connect(
+            _ensure_schedules_after_migrate, sender=self, dispatch_uid="workflows.scheduling.ensure"
+        )
+
+
+def _ensure_schedules_after_migrate(sender, **kwargs):
+    from workflows.scheduling import ensure_schedules
+
+    ensure_schedules()

@@ -5,7 +5,7 @@ from django.contrib.auth.models import Group
 
 from workflows import roles
 
-DEMO_PASSWORD = "demo-2026-desk"
+DEMO_PASSWORD = "demo-2026-desk"  # noqa: S105 - demo data, refused in production
 
 # username, role, full name, email
 DEMO_USERS = (

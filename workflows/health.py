@@ -26,9 +26,7 @@ def cluster_state():
         broker = get_broker()
         stats = Stat.get_all(broker=broker)
         queued = broker.queue_size()
-        failed_last_hour = Failure.objects.filter(
-            stopped__gte=timezone.now() - timedelta(hours=1)
-        ).count()
+        failed_last_hour = Failure.objects.filter(stopped__gte=timezone.now() - timedelta(hours=1)).count()
     except Exception as exc:  # a broker we cannot reach is a state to report, not a crash
         return {"ok": False, "error": exc.__class__.__name__, "clusters": 0}
     # A cluster's stat expires seconds after its last heartbeat, so presence means alive.

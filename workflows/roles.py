@@ -130,9 +130,7 @@ def _resolve(Permission, dotted_names):
     found = []
     for dotted in dotted_names:
         app_label, codename = dotted.split(".", 1)
-        permission = Permission.objects.filter(
-            content_type__app_label=app_label, codename=codename
-        ).first()
+        permission = Permission.objects.filter(content_type__app_label=app_label, codename=codename).first()
         if permission is None:
             # A table entry naming a permission that does not exist is a bug in this file.
             raise LookupError(f"Role table names unknown permission {dotted!r}")
@@ -144,6 +142,7 @@ def _resolve(Permission, dotted_names):
 def sync_role_groups():
     """Make each role group hold exactly the permissions in ROLES (idempotent)."""
     from django.contrib.auth.models import Group, Permission
+
     from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
 
     root_page = Page.get_first_root_node()
@@ -161,15 +160,11 @@ def sync_role_groups():
             existing = GroupPagePermission.objects.filter(group=group, page=root_page)
             existing.exclude(permission__in=wanted).delete()
             for permission in wanted:
-                GroupPagePermission.objects.get_or_create(
-                    group=group, page=root_page, permission=permission
-                )
+                GroupPagePermission.objects.get_or_create(group=group, page=root_page, permission=permission)
 
         if root_collection is not None:
             wanted = set(_resolve(Permission, role.collection_permissions))
-            existing = GroupCollectionPermission.objects.filter(
-                group=group, collection=root_collection
-            )
+            existing = GroupCollectionPermission.objects.filter(group=group, collection=root_collection)
             existing.exclude(permission__in=wanted).delete()
             for permission in wanted:
                 GroupCollectionPermission.objects.get_or_create(

@@ -9,8 +9,9 @@ import warnings
 from pathlib import Path
 
 import dj_database_url
-from django.utils.translation import gettext_lazy as _
 from PIL import Image
+
+from django.utils.translation import gettext_lazy as _
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -67,6 +68,7 @@ ALLOW_DEMO_DATA = False
 INSTALLED_APPS = [
     # Project apps first so their templates and management commands take precedence.
     "home",
+    "home.ledger",
     "snippets",
     "workflows",
     "wagtail.contrib.forms",

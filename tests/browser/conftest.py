@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from django.conf import settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

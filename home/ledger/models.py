@@ -1,0 +1,1 @@
+"""Donation ledger: cash and goods received, allocations, corrections, daily disclosures."""
