@@ -1,1 +1,0 @@
-"""Inspection records: institutions, categories, checklists, rounds, visits, issues and photos."""

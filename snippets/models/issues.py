@@ -1,0 +1,100 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.search import index
+
+from snippets.choices import Severity
+from workflows.choices import Stage
+
+ISSUE_NUMBER_PREFIX = "ZG"
+
+
+class IssueNumberCounter(models.Model):
+    """One row per year; `snippets.services.allocate_issue_number` bumps it with an F() update."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("问题编号计数器")
+        verbose_name_plural = _("问题编号计数器")
+
+    def __str__(self):
+        return f"{self.year}: {self.last_value}"
+
+
+class Issue(index.Indexed, models.Model):
+    """A problem found at an institution. Its stage changes only through the workflows services."""
+
+    number = models.CharField(_("编号"), max_length=20, unique=True, editable=False)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("问题描述"), blank=True)
+    category = models.ForeignKey(
+        "snippets.IssueCategory", verbose_name=_("问题类别"), on_delete=models.PROTECT, related_name="issues"
+    )
+    institution = models.ForeignKey(
+        "snippets.Institution", verbose_name=_("机构"), on_delete=models.PROTECT, related_name="issues"
+    )
+    found_on = models.DateField(_("发现日期"), default=timezone.localdate)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("登记人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reported_issues",
+        editable=False,
+    )
+    severity = models.CharField(_("严重程度"), max_length=10, choices=Severity.choices, db_index=True)
+    responsible_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("整改责任人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="responsible_issues",
+    )
+    rectification_plan = models.TextField(_("整改措施"), blank=True)
+    deadline = models.DateField(_("整改期限"), db_index=True)
+    stage = models.CharField(
+        _("阶段"),
+        max_length=20,
+        choices=Stage.choices,
+        default=Stage.REPORTED,
+        editable=False,
+        db_index=True,
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    search_fields = [
+        index.SearchField("number"),
+        index.SearchField("title"),
+        index.SearchField("description"),
+        index.RelatedFields("institution", [index.SearchField("name")]),
+        index.FilterField("institution_id"),
+        index.FilterField("stage"),
+        index.FilterField("severity"),
+        index.FilterField("category_id"),
+    ]
+
+    class Meta:
+        verbose_name = _("问题")
+        verbose_name_plural = _("问题")
+        ordering = ["-found_on", "-number"]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            from snippets.services import allocate_issue_number
+
+            self.number = allocate_issue_number(self.found_on.year if self.found_on else None)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_overdue(self):
+        return self.stage != Stage.CLOSED and self.deadline < timezone.localdate()
