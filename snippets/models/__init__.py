@@ -4,10 +4,20 @@ One module per family; the names are re-exported here so `snippets.models.Issue`
 """
 
 from .categories import IssueCategory
+from .checklists import ChecklistItem, ChecklistTemplate
+from .inspections import ChecklistAnswer, InspectionRound, Visit
 from .institutions import InspectorProfile, Institution
 from .issues import Issue, IssueNumberCounter
+from .photos import Photo, private_storage
 
 __all__ = [
+    "ChecklistAnswer",
+    "ChecklistItem",
+    "ChecklistTemplate",
+    "InspectionRound",
+    "Photo",
+    "Visit",
+    "private_storage",
     "InspectorProfile",
     "Institution",
     "Issue",

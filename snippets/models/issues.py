@@ -37,6 +37,23 @@ class Issue(index.Indexed, models.Model):
     institution = models.ForeignKey(
         "snippets.Institution", verbose_name=_("机构"), on_delete=models.PROTECT, related_name="issues"
     )
+    visit = models.ForeignKey(
+        "snippets.Visit",
+        verbose_name=_("发现该问题的检查"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="issues",
+    )
+    # Set when a failed checklist item raised this issue; unique, so completing twice raises nothing.
+    checklist_answer = models.OneToOneField(
+        "snippets.ChecklistAnswer",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="raised_issue",
+    )
     found_on = models.DateField(_("发现日期"), default=timezone.localdate)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
