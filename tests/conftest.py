@@ -98,7 +98,7 @@ def qcluster(transactional_db):
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-            self.wait_until(lambda: cluster_state()["ok"], timeout=30, what="qcluster heartbeat")
+            self.wait_until(lambda: cluster_state()["ok"], timeout=60, what="qcluster heartbeat")
             return self
 
         def wait_until(self, condition, timeout=30, what="condition"):
