@@ -1,0 +1,126 @@
+"""Who sees which inspection records. Every listing, detail view, export, search, API and photo view
+filters through these functions; the admin viewsets use them via `ScopedPermissionPolicy`.
+
+- inspectors, leadership and administrators see everything;
+- responsible units see only their own institutions, and an unannounced round's visit (and what it
+  found) only once that visit is done;
+- communications staff see institutions and issues (to link donated goods to them) but no rounds,
+  visits or photos.
+"""
+
+from django.db.models import Q
+
+from wagtail.permission_policies import ModelPermissionPolicy
+
+from snippets.choices import RoundMode, VisitState
+from snippets.models import ChecklistAnswer, InspectionRound, Institution, Issue, Photo, Visit
+from workflows import roles
+
+FULL_VIEW_ROLES = (roles.INSPECTOR, roles.LEADERSHIP, roles.ADMINISTRATOR)
+
+
+def _role_keys(user):
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    if user.is_superuser:
+        return {role.key for role in roles.ROLES}
+    cache = getattr(user, "_snippets_role_keys", None)
+    if cache is None:
+        names = set(user.groups.values_list("name", flat=True))
+        cache = {role.key for role in roles.ROLES if role.group_name in names}
+        user._snippets_role_keys = cache
+    return cache
+
+
+def sees_everything(user):
+    return bool(_role_keys(user) & set(FULL_VIEW_ROLES))
+
+
+def is_responsible_unit(user):
+    return roles.RESPONSIBLE_UNIT in _role_keys(user)
+
+
+# A visit of an unannounced round is hidden from the institution until it is done.
+_HIDDEN_VISIT = Q(inspection_round__mode=RoundMode.UNANNOUNCED) & ~Q(state=VisitState.DONE)
+
+
+def institutions_for(user):
+    keys = _role_keys(user)
+    if keys & {*FULL_VIEW_ROLES, roles.COMMUNICATIONS}:
+        return Institution.objects.all()
+    if roles.RESPONSIBLE_UNIT in keys:
+        return Institution.objects.filter(responsible_users=user)
+    return Institution.objects.none()
+
+
+def visits_for(user):
+    if sees_everything(user):
+        return Visit.objects.all()
+    if is_responsible_unit(user):
+        return Visit.objects.filter(institution__responsible_users=user).exclude(_HIDDEN_VISIT)
+    return Visit.objects.none()
+
+
+def rounds_for(user):
+    if sees_everything(user):
+        return InspectionRound.objects.all()
+    if is_responsible_unit(user):
+        return InspectionRound.objects.filter(visits__in=visits_for(user)).distinct()
+    return InspectionRound.objects.none()
+
+
+def issues_for(user):
+    keys = _role_keys(user)
+    if keys & set(FULL_VIEW_ROLES):
+        return Issue.objects.all()
+    hidden = Q(visit__inspection_round__mode=RoundMode.UNANNOUNCED) & ~Q(visit__state=VisitState.DONE)
+    if roles.RESPONSIBLE_UNIT in keys:
+        return Issue.objects.filter(institution__responsible_users=user).exclude(hidden)
+    if roles.COMMUNICATIONS in keys:
+        return Issue.objects.exclude(hidden)
+    return Issue.objects.none()
+
+
+def answers_for(user):
+    return ChecklistAnswer.objects.filter(visit__in=visits_for(user))
+
+
+def photos_for(user):
+    if sees_everything(user):
+        return Photo.objects.all()
+    if is_responsible_unit(user):
+        return Photo.objects.filter(Q(issue__in=issues_for(user)) | Q(answer__in=answers_for(user)))
+    return Photo.objects.none()
+
+
+SCOPES = {
+    Institution: institutions_for,
+    InspectionRound: rounds_for,
+    Visit: visits_for,
+    Issue: issues_for,
+}
+
+
+class ScopedPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions from the role table, narrowed to the records `scope(user)` returns."""
+
+    def __init__(self, model, scope, **kwargs):
+        super().__init__(model, **kwargs)
+        self.scope = scope
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        if not self.user_has_any_permission(user, actions):
+            return self.model.objects.none()
+        return self.scope(user)
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.user_has_any_permission_for_instance(user, [action], instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        if not self.user_has_any_permission(user, actions):
+            return False
+        return self.scope(user).filter(pk=instance.pk).exists()
+
+    def users_with_any_permission_for_instance(self, actions, instance):
+        # Used for notifications; the model permission is the coarse answer here.
+        return self.users_with_any_permission(actions)

@@ -1,0 +1,120 @@
+import pytest
+
+from snippets import services
+from snippets.choices import InstitutionKind, RoundMode
+from snippets.models import InspectorProfile
+from tests.snippets.factories import InspectionRoundFactory, InstitutionFactory
+from workflows import roles
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setting(make_user):
+    townships = ["城关镇", "河西乡", "东山镇", "南湖街道"]
+    institutions = [
+        InstitutionFactory(township=townships[i % 4], kind=InstitutionKind.TOWNSHIP_ELDER_CARE)
+        for i in range(12)
+    ]
+    InstitutionFactory(kind=InstitutionKind.FUNERAL_HOME, township="城关镇")
+    inspectors = []
+    for i, township in enumerate(townships):
+        user = make_user(roles.INSPECTOR, username=f"inspector{i}")
+        InspectorProfile.objects.create(user=user, township=township)
+        inspectors.append(user)
+    inspection_round = InspectionRoundFactory(
+        mode=RoundMode.UNANNOUNCED,
+        draw_institution_count=5,
+        draw_kinds=[InstitutionKind.TOWNSHIP_ELDER_CARE],
+        draw_inspectors_per_visit=2,
+    )
+    inspection_round.team.set(inspectors)
+    return inspection_round, institutions, inspectors
+
+
+def test_the_draw_creates_visits_and_never_sends_an_inspector_to_their_own_township(setting):
+    inspection_round, _institutions, _inspectors = setting
+    services.draw_round(inspection_round, actor=None, seed="fixed-seed")
+
+    visits = list(inspection_round.visits.all())
+    assert len(visits) == 5
+    for visit in visits:
+        assert visit.institution.kind == InstitutionKind.TOWNSHIP_ELDER_CARE
+        inspectors = list(visit.inspectors.all())
+        assert len(inspectors) == 2
+        assert all(user.inspector_profile.township != visit.institution.township for user in inspectors)
+    assert set(inspection_round.institutions.all()) == {visit.institution for visit in visits}
+
+
+def test_the_draw_is_sealed_with_a_commitment_that_verifies_after_the_round_ends(setting):
+    inspection_round, _institutions, _inspectors = setting
+    services.draw_round(inspection_round, actor=None, seed="fixed-seed")
+    inspection_round.refresh_from_db()
+
+    assert inspection_round.is_sealed
+    assert len(inspection_round.draw_commitment) == 64
+    assert inspection_round.draw_commitment == services.commitment_of(
+        "fixed-seed", inspection_round.draw_result
+    )
+    assert services.verify_published_draw(
+        "fixed-seed", inspection_round.draw_result, inspection_round.draw_commitment
+    )
+
+
+def test_the_same_seed_gives_the_same_draw_and_a_rigged_result_fails_verification(setting):
+    inspection_round, _institutions, _inspectors = setting
+    services.draw_round(inspection_round, actor=None, seed="abc")
+    inspection_round.refresh_from_db()
+    result = inspection_round.draw_result
+    rerun = services.compute_draw(
+        "abc",
+        result["candidates"]["institutions"],
+        result["candidates"]["inspectors"],
+        result["institution_count"],
+        result["inspectors_per_visit"],
+    )
+    assert rerun["visits"] == result["visits"]
+
+    rigged = dict(result, visits=[[result["visits"][0][0], result["visits"][1][1]], *result["visits"][1:]])
+    assert not services.verify_published_draw("abc", rigged, inspection_round.draw_commitment)
+    # Recomputing the commitment over the rigged result does not help: the re-run disagrees.
+    assert not services.verify_published_draw("abc", rigged, services.commitment_of("abc", rigged))
+
+
+def test_a_sealed_round_cannot_be_drawn_again(setting):
+    inspection_round, _institutions, _inspectors = setting
+    services.draw_round(inspection_round, actor=None, seed="one")
+    with pytest.raises(services.DrawError, match="不能重新抽取"):
+        services.draw_round(inspection_round, actor=None, seed="two")
+    inspection_round.refresh_from_db()
+    assert inspection_round.draw_seed == "one"
+
+
+def test_the_seed_is_revealed_only_after_the_round_ends(setting):
+    inspection_round, _institutions, _inspectors = setting
+    inspection_round.ends_on = inspection_round.starts_on.replace(year=2099)
+    inspection_round.save()
+    services.draw_round(inspection_round, actor=None, seed="secret")
+    inspection_round.refresh_from_db()
+    assert inspection_round.revealed_seed == ""
+    with pytest.raises(services.DrawError):
+        services.verify_draw(inspection_round)
+
+    inspection_round.starts_on = inspection_round.starts_on.replace(year=2020)
+    inspection_round.ends_on = inspection_round.starts_on
+    inspection_round.save()
+    assert inspection_round.revealed_seed == "secret"
+    assert services.verify_draw(inspection_round)
+
+
+def test_the_draw_refuses_when_only_same_township_inspectors_remain(make_user):
+    InstitutionFactory(township="城关镇")
+    user = make_user(roles.INSPECTOR, username="local")
+    InspectorProfile.objects.create(user=user, township="城关镇")
+    inspection_round = InspectionRoundFactory(draw_institution_count=1, draw_inspectors_per_visit=1)
+    inspection_round.team.set([user])
+    with pytest.raises(services.DrawError, match="不得检查本乡镇机构"):
+        services.draw_round(inspection_round, actor=None, seed="x")
+    inspection_round.refresh_from_db()
+    assert not inspection_round.is_sealed
+    assert not inspection_round.visits.exists()
