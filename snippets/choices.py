@@ -46,3 +46,10 @@ class Answer(models.TextChoices):
     PASS = "pass", _("合格")
     FAIL = "fail", _("不合格")
     NOT_APPLICABLE = "na", _("不适用")
+
+
+class PhotoKind(models.TextChoices):
+    """Before: the problem as found. After: rectification evidence (workflows closure checks it)."""
+
+    BEFORE = "before", _("整改前")
+    AFTER = "after", _("整改后")

@@ -14,6 +14,9 @@ class IssueCategory(models.Model):
     )
     default_deadline_days = models.PositiveIntegerField(_("默认整改期限（天）"), default=7)
     closure_needs_leadership = models.BooleanField(_("销号需领导审批"), default=True)
+    requires_after_photos = models.BooleanField(
+        _("销号需整改后照片"), default=False, help_text=_("申请销号前必须上传整改后照片。")
+    )
     sort_order = models.PositiveIntegerField(_("排序"), default=0)
 
     class Meta:

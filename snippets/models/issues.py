@@ -83,6 +83,8 @@ class Issue(index.Indexed, models.Model):
         editable=False,
         db_index=True,
     )
+    # Bumped by every stage move: workflows.services compares and sets it (stage alone repeats).
+    stage_version = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 

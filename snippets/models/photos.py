@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils.functional import LazyObject
 from django.utils.translation import gettext_lazy as _
 
+from snippets.choices import PhotoKind
+
 
 class PrivateStorage(LazyObject):
     """Files under PRIVATE_MEDIA_ROOT, which no URL serves; resolved when first used."""
@@ -52,6 +54,7 @@ class Photo(models.Model):
         blank=True,
         related_name="photos",
     )
+    kind = models.CharField(_("类型"), max_length=10, choices=PhotoKind.choices, default=PhotoKind.BEFORE)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
