@@ -1,3 +1,14 @@
-"""Public and admin-side URLs of this app, included by cms/urls.py before Wagtail's page catch-all."""
+"""Public-side URLs of this app, included by cms/urls.py before Wagtail's page catch-all.
 
-urlpatterns = []
+Admin pages (visit checklist) are registered in wagtail_hooks.py under /admin/.
+"""
+
+from django.urls import path
+
+from snippets import views
+
+app_name = "snippets"
+
+urlpatterns = [
+    path("inspection-photos/<int:pk>/", views.photo, name="photo"),
+]

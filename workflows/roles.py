@@ -8,7 +8,7 @@ permission policies, not here.
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.apps import apps as global_apps
 from django.contrib.auth.management import create_permissions
@@ -108,6 +108,41 @@ ROLES = (
             "wagtaildocs.delete_document",
         ),
     ),
+)
+
+# Inspection records (snippets app). Object-level scope (a responsible unit sees only its own
+# institutions; unannounced visits stay hidden until done) is `snippets.permissions`.
+_SNIPPETS_READ = tuple(
+    f"snippets.view_{model}"
+    for model in ("institution", "issuecategory", "checklisttemplate", "inspectionround", "visit", "issue")
+)
+SNIPPETS_PERMISSIONS = {
+    INSPECTOR: _SNIPPETS_READ
+    + (
+        "snippets.add_inspectionround",
+        "snippets.change_inspectionround",
+        "snippets.add_visit",
+        "snippets.change_visit",
+        "snippets.add_issue",
+        "snippets.change_issue",
+        "snippets.view_inspectorprofile",
+    ),
+    RESPONSIBLE_UNIT: (
+        "snippets.view_institution",
+        "snippets.view_visit",
+        "snippets.view_issue",
+        "snippets.change_issue",
+    ),
+    LEADERSHIP: _SNIPPETS_READ + ("snippets.view_inspectorprofile",),
+    ADMINISTRATOR: _SNIPPETS_READ
+    + tuple(
+        f"snippets.{action}_{model}"
+        for model in ("institution", "issuecategory", "checklisttemplate", "inspectorprofile")
+        for action in ("add", "change", "delete", "view")
+    ),
+}
+ROLES = tuple(
+    replace(role, permissions=role.permissions + SNIPPETS_PERMISSIONS.get(role.key, ())) for role in ROLES
 )
 
 ROLES_BY_KEY = {role.key: role for role in ROLES}

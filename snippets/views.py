@@ -1,0 +1,100 @@
+"""Thin views: the permission-checked photo view and the inspector's phone-sized visit pages."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from snippets import permissions, services
+from snippets.choices import VisitState
+from snippets.forms import ChecklistForm
+
+
+@require_GET
+def photo(request, pk):
+    """Inspection photos are served only here: never by a public URL (RELIABILITY item 30).
+    Anyone who may not see the photo gets a 404, so its existence is not revealed."""
+    photo = get_object_or_404(permissions.photos_for(request.user), pk=pk)
+    try:
+        handle = photo.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    extension = photo.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(handle, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.{extension}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+def visit_list(request):
+    """The inspector's start page on a phone: planned visits first, then recent ones."""
+    if not request.user.has_perm("snippets.view_visit"):
+        raise PermissionDenied
+    visits = (
+        permissions.visits_for(request.user)
+        .select_related("institution", "inspection_round")
+        .order_by("state", "planned_on", "pk")
+    )
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        visits = visits.filter(inspectors=request.user)
+    return TemplateResponse(
+        request,
+        "snippets/visit_list.html",
+        {"visits": visits[:200], "mine": mine, "can_record": _can_record(request.user)},
+    )
+
+
+def _can_record(user):
+    return user.has_perm("snippets.change_visit") and permissions.sees_everything(user)
+
+
+def visit_checklist(request, pk):
+    visit = get_object_or_404(
+        permissions.visits_for(request.user).select_related("institution", "inspection_round"), pk=pk
+    )
+    if not request.user.has_perm("snippets.view_visit"):
+        raise PermissionDenied
+    editable = visit.state == VisitState.PLANNED and _can_record(request.user)
+    answers = services.ensure_answers(visit) if editable else list(visit.answers.select_related("item"))
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        form = ChecklistForm(answers, request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.record_answers(visit, form.entries(), request.user)
+            except services.PhotoStorageError:
+                form.add_error(None, _("照片保存失败（存储空间不足或不可写），本次填写未保存，请稍后重试。"))
+            except services.VisitError as exc:
+                form.add_error(None, str(exc))
+            else:
+                if "complete" in request.POST:
+                    try:
+                        raised = services.complete_visit(visit, request.user)
+                    except services.VisitError as exc:
+                        form.add_error(None, str(exc))
+                    else:
+                        messages.success(request, _("检查已完成，生成问题 %(n)d 个。") % {"n": len(raised)})
+                        return redirect("snippets_visit_checklist", pk=visit.pk)
+                else:
+                    messages.success(request, _("检查表已保存。"))
+                    return redirect("snippets_visit_checklist", pk=visit.pk)
+    else:
+        form = ChecklistForm(answers)
+    return TemplateResponse(
+        request,
+        "snippets/visit_checklist.html",
+        {
+            "visit": visit,
+            "form": form,
+            "editable": editable,
+            "answers": answers,
+            "issues": permissions.issues_for(request.user).filter(visit=visit).select_related("category"),
+        },
+    )
