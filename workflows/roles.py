@@ -44,11 +44,21 @@ _MEDIA_EDIT = (
     "wagtaildocs.choose_document",
 )
 
+# Donation channels (home.DonationChannel): comms edit and submit, leadership publishes.
+_CHANNEL_EDIT = (
+    "home.add_donationchannel",
+    "home.change_donationchannel",
+    "home.view_donationchannel",
+    "home.lock_donationchannel",
+    "home.unlock_donationchannel",
+)
+_CHANNEL_PUBLISH = _CHANNEL_EDIT + ("home.publish_donationchannel",)
+
 ROLES = (
     RoleSpec(
         key=COMMUNICATIONS,
         group_name="宣传 Communications",
-        permissions=("wagtailadmin.access_admin",),
+        permissions=("wagtailadmin.access_admin",) + _CHANNEL_EDIT,
         # Edit and submit for moderation; publishing is leadership's.
         page_permissions=("add_page", "change_page", "lock_page", "unlock_page"),
         collection_permissions=_MEDIA_EDIT,
@@ -66,7 +76,7 @@ ROLES = (
     RoleSpec(
         key=LEADERSHIP,
         group_name="领导 Leadership",
-        permissions=("wagtailadmin.access_admin",),
+        permissions=("wagtailadmin.access_admin",) + _CHANNEL_PUBLISH,
         page_permissions=("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
         collection_permissions=_MEDIA_EDIT,
     ),
@@ -212,5 +222,10 @@ def sync_after_migrate(sender, using="default", plan=None, **kwargs):
     # this one yet on a fresh database.
     for app_config in global_apps.get_app_configs():
         create_permissions(app_config, verbosity=0, using=using)
+    # Snippets' publish/lock/unlock permissions come from Wagtail's own post_migrate handler, which
+    # has not run yet either.
+    from wagtail.snippets.models import create_extra_permissions
+
+    create_extra_permissions(global_apps.get_app_config("wagtailsnippets"), using=using)
     sync_role_groups()
     logger.debug("Role groups synchronised")
