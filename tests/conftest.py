@@ -25,6 +25,24 @@ ROLE_USERNAMES = {
 TEST_PASSWORD = "correct horse battery staple"
 
 
+def pytest_collection_modifyitems(items):
+    """Transactional tests restore the migrated data (page tree, groups, seeded categories).
+
+    A TransactionTestCase empties every table when it ends; without serialized rollback the next
+    test would find no root page, no role permissions and none of the reference data that data
+    migrations create.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        uses_transactions = "transactional_db" in getattr(item, "fixturenames", ()) or (
+            marker is not None and marker.kwargs.get("transaction")
+        )
+        if uses_transactions:
+            kwargs = dict(marker.kwargs) if marker else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 @pytest.fixture
 def make_user(django_user_model):
     """Create a user in one role's group (the administrator is also a superuser)."""
