@@ -1,0 +1,1 @@
+"""Rectification workflow records: the stage transition log, escalations, notifications."""
