@@ -10,3 +10,11 @@ class Stage(models.TextChoices):
     IN_PROGRESS = "in_progress", _("整改中")
     SUBMITTED = "submitted", _("待验收")
     CLOSED = "closed", _("已销号")
+
+
+class EscalationLevel(models.IntegerChoices):
+    """Overdue escalation, in order. Thresholds are in WorkflowSettings."""
+
+    REMINDER = 1, _("提醒")
+    SUPERVISION = 2, _("督办")
+    NOTICE = 3, _("通报")

@@ -1,0 +1,23 @@
+"""Rectification workflow records: the stage transition log, escalations, reminders, notifications,
+the working-day calendar's overrides, task attempt counters and the admin-editable settings.
+
+One module per family; the names are re-exported here.
+"""
+
+from .calendar import CalendarDay, CalendarYear
+from .log import StageTransition
+from .notifications import Notification
+from .settings import WorkflowSettings
+from .sweeps import DeadlineReminder, Escalation
+from .tasks import TaskAttempt
+
+__all__ = [
+    "CalendarDay",
+    "CalendarYear",
+    "DeadlineReminder",
+    "Escalation",
+    "Notification",
+    "StageTransition",
+    "TaskAttempt",
+    "WorkflowSettings",
+]

@@ -1,0 +1,145 @@
+"""Admin wiring of the rectification workflow: log actions, the permission policy, menus, views."""
+
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permissions import register_permission_policy
+
+from workflows import admin_urls, roles
+from workflows.models import CalendarDay, CalendarYear, StageTransition, TaskAttempt
+from workflows.permissions import rectification_policy
+from workflows.stages import MOVES
+
+# Registered before any viewset creates a fallback policy for the model.
+register_permission_policy(StageTransition, rectification_policy)
+
+
+@hooks.register("register_log_actions")
+def register_rectification_actions(actions):
+    seen = set()
+    for move in MOVES:
+        if move.action in seen:
+            continue
+        seen.add(move.action)
+        actions.register_action(move.action, move.label, move.label)
+
+
+@hooks.register("register_admin_urls")
+def register_rectification_urls():
+    return [path("rectification/", include(admin_urls, namespace="workflows_admin"))]
+
+
+def _has_any_role(request, *keys):
+    from workflows.services import actor_roles
+
+    return bool(actor_roles(request.user) & set(keys))
+
+
+class RoleMenuItem(MenuItem):
+    def __init__(self, *args, role_keys=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role_keys = role_keys
+
+    def is_shown(self, request):
+        return _has_any_role(request, *self.role_keys)
+
+
+class NotificationsMenuItem(MenuItem):
+    """Shows the user's unread count in its label."""
+
+    def render_component(self, request):
+        from workflows.notifications import unread_count
+
+        count = unread_count(request.user)
+        label = f"{self.label}（{count}）" if count else str(self.label)
+        return LinkMenuItemComponent(
+            self.name, label, self.url, icon_name=self.icon_name, classname=self.classname, attrs=self.attrs
+        )
+
+
+RECTIFYING_ROLES = (roles.INSPECTOR, roles.RESPONSIBLE_UNIT, roles.LEADERSHIP, roles.ADMINISTRATOR)
+
+
+@hooks.register("register_admin_menu_item")
+def register_rectification_menu():
+    from wagtail.admin.menu import Menu, SubmenuMenuItem
+
+    items = [
+        RoleMenuItem(
+            _("整改事项"),
+            reverse("workflows_admin:list"),
+            icon_name="list-ul",
+            order=100,
+            role_keys=RECTIFYING_ROLES,
+        ),
+        RoleMenuItem(
+            _("销号申请"),
+            reverse("workflows_admin:queue"),
+            icon_name="tick",
+            order=200,
+            role_keys=(roles.LEADERSHIP, roles.INSPECTOR),
+        ),
+        RoleMenuItem(
+            _("工作日历"),
+            reverse("workflows_admin:calendar"),
+            icon_name="date",
+            order=300,
+            role_keys=(roles.ADMINISTRATOR,),
+        ),
+    ]
+    return SubmenuMenuItem(_("整改"), Menu(items=items), icon_name="tasks", order=250)
+
+
+@hooks.register("register_admin_menu_item")
+def register_notifications_menu():
+    return NotificationsMenuItem(
+        _("通知"), reverse("workflows_admin:notifications"), icon_name="mail", order=260
+    )
+
+
+class CalendarDayViewSet(ModelViewSet):
+    model = CalendarDay
+    icon = "date"
+    menu_label = _("节假日调整")
+    list_display = ["date", "is_workday", "note"]
+    list_filter = ["is_workday"]
+    form_fields = ["date", "is_workday", "note"]
+    add_to_admin_menu = False
+
+
+class CalendarYearViewSet(ModelViewSet):
+    model = CalendarYear
+    icon = "date"
+    menu_label = _("已录入的年份")
+    list_display = ["year", "note"]
+    form_fields = ["year", "note"]
+
+
+class TaskAttemptViewSet(ModelViewSet):
+    model = TaskAttempt
+    icon = "warning"
+    menu_label = _("任务尝试")
+    list_display = ["key", "func", "attempts", "state", "last_started_at"]
+    list_filter = ["state"]
+    form_fields = []
+    inspect_view_enabled = True
+
+
+class WorkflowAdminGroup(ModelViewSetGroup):
+    menu_label = _("整改配置")
+    menu_icon = "cogs"
+    menu_order = 900
+    items = (
+        CalendarDayViewSet("calendar_days"),
+        CalendarYearViewSet("calendar_years"),
+        TaskAttemptViewSet("task_attempts"),
+    )
+
+
+@hooks.register("register_admin_viewset")
+def register_workflow_viewsets():
+    return WorkflowAdminGroup()
