@@ -1,1 +1,0 @@
-"""Rectification workflow records: the stage transition log, escalations, notifications."""
