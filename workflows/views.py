@@ -7,7 +7,7 @@ import logging
 import uuid
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import OperationalError, transaction
 from django.http import Http404, HttpResponse, JsonResponse
@@ -51,6 +51,12 @@ def busy_response(request):
     )
     response["Retry-After"] = "10"
     return response
+
+
+def _refused(request, message):
+    return TemplateResponse(
+        request, "workflows/busy.html", {"message": message, "title": _("无权操作")}, status=403
+    )
 
 
 def _issue_or_404(request, pk):
@@ -134,7 +140,8 @@ def issue_move(request, pk, name):
     except OperationalError:
         return busy_response(request)
     except services.TransitionNotPermitted as exc:
-        raise PermissionDenied(exc.message) from exc
+        # Answered here: Wagtail's admin would turn a raised PermissionDenied into a redirect.
+        return _refused(request, exc.message)
     except services.TransitionConflict as exc:
         return issue_detail(request, pk, conflict=exc.message, status=409)
     except services.TransitionRequirementMissing as exc:
@@ -184,7 +191,7 @@ def ledger_export(request):
 def closure_queue(request):
     """Leadership's queue of closure requests, with approve / return in bulk."""
     if not services.actor_roles(request.user) & {"leadership", "inspector"}:
-        raise PermissionDenied
+        return _refused(request, _("只有领导和督查员可以审批销号。"))
     issues = [
         issue
         for issue in issues_for(request.user)
