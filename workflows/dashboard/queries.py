@@ -1,0 +1,365 @@
+"""The dashboard's figures, each one a fixed number of SQL aggregates whatever the data's size.
+
+Every function takes a `DashboardScope` (what the user may see) and returns plain Python data
+(lists of dicts, numbers) that the views, charts, XLSX exports and the cache share. No function
+loops over issue, visit or ledger rows in Python: rows are grouped in SQL and only the groups (stages,
+categories, townships) come back. Wired in `workflows.dashboard.views` and `.panels`.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
+
+from snippets.choices import Answer, Area, VisitState
+from snippets.models import ChecklistAnswer, Issue, Visit
+from snippets.permissions import issues_for, visits_for
+from workflows import roles
+from workflows.choices import Stage
+
+OLDEST_LIMIT = 10
+RECURRENCE_LIMIT = 10
+# A rural figure this much worse than the urban one (in percentage points, or issues per visit)
+# is highlighted: small gaps are noise on a handful of visits.
+GAP_THRESHOLD = Decimal("0.10")
+
+INSPECTION_ROLES = (roles.INSPECTOR, roles.LEADERSHIP, roles.ADMINISTRATOR, roles.RESPONSIBLE_UNIT)
+# Communications prepare the daily disclosure, so the donation figures are theirs to see; the same
+# figures are published every day anyway. Inspection figures are not theirs.
+DONATION_ROLES = (roles.COMMUNICATIONS, roles.LEADERSHIP, roles.ADMINISTRATOR)
+CLOSURE_ROLES = (roles.LEADERSHIP, roles.INSPECTOR, roles.ADMINISTRATOR)
+
+
+def _role_keys(user):
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(role.key for role in roles.ROLES)
+    names = set(user.groups.values_list("name", flat=True))
+    return frozenset(role.key for role in roles.ROLES if role.group_name in names)
+
+
+@dataclass
+class DashboardScope:
+    """What one user may see on the dashboard; `key` names the cache entry it shares with others."""
+
+    user: object
+    role_keys: frozenset
+    today: dt.date = field(default_factory=timezone.localdate)
+
+    @classmethod
+    def for_user(cls, user, today=None):
+        return cls(user=user, role_keys=_role_keys(user), today=today or timezone.localdate())
+
+    @property
+    def sees_everything(self):
+        return bool(self.role_keys & {roles.INSPECTOR, roles.LEADERSHIP, roles.ADMINISTRATOR})
+
+    @property
+    def limited_to_units(self):
+        return not self.sees_everything and roles.RESPONSIBLE_UNIT in self.role_keys
+
+    @property
+    def shows_inspections(self):
+        return bool(self.role_keys & set(INSPECTION_ROLES))
+
+    @property
+    def shows_donations(self):
+        return bool(self.role_keys & set(DONATION_ROLES))
+
+    @property
+    def shows_closures(self):
+        return bool(self.role_keys & set(CLOSURE_ROLES))
+
+    @property
+    def allowed(self):
+        return self.shows_inspections or self.shows_donations
+
+    @property
+    def key(self):
+        if self.sees_everything:
+            return "all"
+        if self.limited_to_units:
+            return f"unit-{self.user.pk}"
+        return "none"
+
+    def issues(self):
+        if not self.shows_inspections:
+            return Issue.objects.none()
+        return issues_for(self.user)
+
+    def visits(self):
+        if not self.shows_inspections:
+            return Visit.objects.none()
+        return visits_for(self.user)
+
+
+def _open(issues):
+    return issues.exclude(stage=Stage.CLOSED)
+
+
+def _overdue_q(today):
+    return ~Q(stage=Stage.CLOSED) & Q(deadline__lt=today)
+
+
+def headline(scope):
+    """Open, overdue, submitted (awaiting acceptance) and closed counts: one query."""
+    today = scope.today
+    row = scope.issues().aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=~Q(stage=Stage.CLOSED)),
+        overdue=Count("pk", filter=_overdue_q(today)),
+        submitted=Count("pk", filter=Q(stage=Stage.SUBMITTED)),
+        closed=Count("pk", filter=Q(stage=Stage.CLOSED)),
+    )
+    return {key: row[key] or 0 for key in ("total", "open", "overdue", "submitted", "closed")}
+
+
+def open_by_stage(scope):
+    """Open items per stage, every open stage listed (zero included), in stage order: one query."""
+    counts = dict(_open(scope.issues()).order_by().values_list("stage").annotate(n=Count("pk")))
+    return [
+        {"stage": value, "label": str(label), "count": counts.get(value, 0)}
+        for value, label in Stage.choices
+        if value != Stage.CLOSED
+    ]
+
+
+def open_by_category(scope):
+    """Open and overdue items per category, largest first: one query."""
+    rows = (
+        _open(scope.issues())
+        .order_by()
+        .values("category_id", "category__name", "category__sort_order")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=scope.today)))
+        .order_by("-open", "category__sort_order", "category__name")
+    )
+    return [
+        {
+            "category_id": r["category_id"],
+            "label": r["category__name"],
+            "open": r["open"],
+            "overdue": r["overdue"],
+        }
+        for r in rows
+    ]
+
+
+def overdue_by_age(scope):
+    """Overdue open items by how long past the deadline (1-7, 8-14, 15-30, over 30 days): one query."""
+    today = scope.today
+    buckets = [
+        ("1-7", today - dt.timedelta(days=7), today),
+        ("8-14", today - dt.timedelta(days=14), today - dt.timedelta(days=7)),
+        ("15-30", today - dt.timedelta(days=30), today - dt.timedelta(days=14)),
+        (">30", None, today - dt.timedelta(days=30)),
+    ]
+    aggregates = {}
+    for index, (_label, low, high) in enumerate(buckets):
+        condition = Q(deadline__lt=high)
+        if low is not None:
+            condition &= Q(deadline__gte=low)
+        aggregates[f"b{index}"] = Count("pk", filter=condition)
+    row = _open(scope.issues()).aggregate(**aggregates)
+    return [{"label": label, "count": row[f"b{index}"] or 0} for index, (label, _l, _h) in enumerate(buckets)]
+
+
+def oldest_open(scope, limit=OLDEST_LIMIT):
+    """The longest-open items, oldest first: one query (a LIMIT on an indexed sort)."""
+    rows = (
+        _open(scope.issues())
+        .order_by("found_on", "pk")
+        .values(
+            "pk",
+            "number",
+            "title",
+            "stage",
+            "found_on",
+            "deadline",
+            "institution__name",
+            "category__name",
+        )[:limit]
+    )
+    stage_labels = dict(Stage.choices)
+    return [
+        {
+            "pk": r["pk"],
+            "number": r["number"],
+            "title": r["title"],
+            "stage": r["stage"],
+            "stage_label": str(stage_labels[r["stage"]]),
+            "institution": r["institution__name"],
+            "category": r["category__name"],
+            "found_on": r["found_on"],
+            "deadline": r["deadline"],
+            "days_open": (scope.today - r["found_on"]).days,
+            "overdue": r["deadline"] < scope.today,
+        }
+        for r in rows
+    ]
+
+
+def _ratio(numerator, denominator):
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
+
+
+def urban_rural(scope):
+    """Issues per visit, overdue rate and checklist pass rate of rural against urban institutions,
+    per township and in total, with the rural-minus-urban gap: three grouped queries.
+
+    - issues per visit: issues found in completed visits / completed visits;
+    - overdue rate: open items past their deadline / all items;
+    - pass rate: checklist answers `pass` / (`pass` + `fail`) of completed visits.
+    A gap is highlighted when rural is worse than urban by GAP_THRESHOLD or more.
+    """
+    groups = {}
+
+    def group(township, area):
+        return groups.setdefault(
+            (township, area),
+            {"visits": 0, "visit_issues": 0, "issues": 0, "overdue": 0, "passed": 0, "answered": 0},
+        )
+
+    done_visits = scope.visits().filter(state=VisitState.DONE)
+    for r in (
+        done_visits.order_by()
+        .values("institution__township", "institution__area")
+        .annotate(n=Count("pk", distinct=True))
+    ):
+        group(r["institution__township"], r["institution__area"])["visits"] = r["n"]
+
+    for r in (
+        scope.issues()
+        .order_by()
+        .values("institution__township", "institution__area")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=_overdue_q(scope.today)),
+            found_in_visits=Count("pk", filter=Q(visit__state=VisitState.DONE)),
+        )
+    ):
+        g = group(r["institution__township"], r["institution__area"])
+        g["issues"], g["overdue"], g["visit_issues"] = r["n"], r["overdue"], r["found_in_visits"]
+
+    answers = ChecklistAnswer.objects.filter(visit__in=done_visits, answer__in=(Answer.PASS, Answer.FAIL))
+    for r in (
+        answers.order_by()
+        .values("visit__institution__township", "visit__institution__area")
+        .annotate(n=Count("pk"), passed=Count("pk", filter=Q(answer=Answer.PASS)))
+    ):
+        g = group(r["visit__institution__township"], r["visit__institution__area"])
+        g["answered"], g["passed"] = r["n"], r["passed"]
+
+    def figures(g):
+        return {
+            "visits": g["visits"],
+            "issues": g["issues"],
+            "issues_per_visit": _ratio(g["visit_issues"], g["visits"]),
+            "overdue_rate": _ratio(g["overdue"], g["issues"]),
+            "pass_rate": _ratio(g["passed"], g["answered"]),
+        }
+
+    def compare(name, urban, rural):
+        u, r = figures(urban), figures(rural)
+        row = {"township": name, "urban": u, "rural": r, "gap": {}, "flagged": []}
+        # Higher is worse for the first two, lower is worse for the pass rate.
+        for key, worse_if_higher in (
+            ("issues_per_visit", True),
+            ("overdue_rate", True),
+            ("pass_rate", False),
+        ):
+            if u[key] is None or r[key] is None:
+                row["gap"][key] = None
+                continue
+            gap = r[key] - u[key]
+            row["gap"][key] = gap
+            if (gap if worse_if_higher else -gap) >= GAP_THRESHOLD:
+                row["flagged"].append(key)
+        return row
+
+    empty = {"visits": 0, "visit_issues": 0, "issues": 0, "overdue": 0, "passed": 0, "answered": 0}
+    townships = sorted({township for township, _area in groups})
+    rows = [
+        compare(t, groups.get((t, Area.URBAN), empty), groups.get((t, Area.RURAL), empty)) for t in townships
+    ]
+    totals = {}
+    for area in (Area.URBAN, Area.RURAL):
+        totals[area] = dict(empty)
+        for (_t, a), g in groups.items():
+            if a == area:
+                for key in empty:
+                    totals[area][key] += g[key]
+    total = compare(None, totals[Area.URBAN], totals[Area.RURAL])
+    return {"townships": rows, "total": total, "threshold": GAP_THRESHOLD}
+
+
+def recurrence_filter():
+    """A Q matching 反弹 issues: the same category was found at the same institution in an earlier
+    round. Use on any Issue queryset (`issues.filter(recurrence_filter())`); one EXISTS subquery."""
+    earlier = Issue.objects.filter(
+        institution=OuterRef("institution"),
+        category=OuterRef("category"),
+        visit__inspection_round__starts_on__lt=OuterRef("visit__inspection_round__starts_on"),
+    )
+    return Exists(earlier)
+
+
+def is_recurrence(issue):
+    """True if this issue is a 反弹 (for the issue page): one query."""
+    return Issue.objects.filter(pk=issue.pk).filter(recurrence_filter()).exists()
+
+
+def recurrences(scope, limit=RECURRENCE_LIMIT):
+    """Institution × category pairs found in two or more rounds, most rounds first: one query.
+
+    `count` is the number of such pairs, `issues` the number of issues that are repeats (found after
+    the pair's first round), both from the same grouped query.
+    """
+    rows = list(
+        scope.issues()
+        .filter(visit__isnull=False)
+        .order_by()
+        .values("institution_id", "institution__name", "institution__area", "category_id", "category__name")
+        .annotate(
+            rounds=Count("visit__inspection_round", distinct=True),
+            open=Count("pk", filter=~Q(stage=Stage.CLOSED)),
+        )
+        .filter(rounds__gte=2)
+        .order_by("-rounds", "institution__name", "category__name")
+    )
+    area_labels = dict(Area.choices)
+    items = [
+        {
+            "institution_id": r["institution_id"],
+            "institution": r["institution__name"],
+            "area": str(area_labels.get(r["institution__area"], r["institution__area"])),
+            "category_id": r["category_id"],
+            "category": r["category__name"],
+            "rounds": r["rounds"],
+            "open": r["open"],
+        }
+        for r in rows
+    ]
+    return {"count": len(items), "items": items[:limit]}
+
+
+def recurrent_issue_count(scope):
+    """How many open issues are 反弹: one query."""
+    return _open(scope.issues()).filter(recurrence_filter()).count()
+
+
+def inspection_figures(scope):
+    """Every inspection figure of the dashboard; the query count does not depend on the data."""
+    return {
+        "headline": headline(scope),
+        "by_stage": open_by_stage(scope),
+        "by_category": open_by_category(scope),
+        "overdue_by_age": overdue_by_age(scope),
+        "oldest": oldest_open(scope),
+        "urban_rural": urban_rural(scope),
+        "recurrence": recurrences(scope),
+    }
