@@ -190,7 +190,14 @@ def ensure_moderation_workflow():
     from django.contrib.auth.models import Group
     from django.contrib.contenttypes.models import ContentType
 
-    from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowContentType, WorkflowPage
+    from wagtail.models import (
+        GroupApprovalTask,
+        Page,
+        Workflow,
+        WorkflowContentType,
+        WorkflowPage,
+        WorkflowTask,
+    )
 
     from workflows import roles
 
@@ -208,8 +215,8 @@ def ensure_moderation_workflow():
     if not workflow.active:
         workflow.active = True
         workflow.save(update_fields=["active"])
-    if not workflow.workflow_tasks.filter(task=task).exists():
-        workflow.workflow_tasks.create(task=task, sort_order=workflow.workflow_tasks.count())
+    # The model manager, not workflow.workflow_tasks: modelcluster defers that one until save().
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
 
     root = Page.get_first_root_node()
     if root is not None:
