@@ -54,11 +54,25 @@ _CHANNEL_EDIT = (
 )
 _CHANNEL_PUBLISH = _CHANNEL_EDIT + ("home.publish_donationchannel",)
 
+# Donation ledger (home.ledger): comms import and prepare disclosures; leadership approves them
+# through the page workflow (publish_page) and reads the ledger; exports with private fields are staff-only.
+_LEDGER_READ = (
+    "ledger.view_ledgerentry",
+    "ledger.view_importbatch",
+    "ledger.view_disclosurerecord",
+    "ledger.view_donor",
+)
+_LEDGER_COMMS = _LEDGER_READ + (
+    "ledger.add_importbatch",
+    "ledger.view_donorprivate",
+    "ledger.change_donor",
+)
+
 ROLES = (
     RoleSpec(
         key=COMMUNICATIONS,
         group_name="宣传 Communications",
-        permissions=("wagtailadmin.access_admin",) + _CHANNEL_EDIT,
+        permissions=("wagtailadmin.access_admin",) + _CHANNEL_EDIT + _LEDGER_COMMS,
         # Edit and submit for moderation; publishing is leadership's.
         page_permissions=("add_page", "change_page", "lock_page", "unlock_page"),
         collection_permissions=_MEDIA_EDIT,
@@ -76,7 +90,7 @@ ROLES = (
     RoleSpec(
         key=LEADERSHIP,
         group_name="领导 Leadership",
-        permissions=("wagtailadmin.access_admin",) + _CHANNEL_PUBLISH,
+        permissions=("wagtailadmin.access_admin",) + _CHANNEL_PUBLISH + _LEDGER_READ,
         page_permissions=("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
         collection_permissions=_MEDIA_EDIT,
     ),
@@ -103,6 +117,10 @@ ROLES = (
             "django_q.add_schedule",
             "django_q.view_failure",
             "django_q.view_success",
+            "ledger.change_ledgersettings",
+            "ledger.view_ledgerentry",
+            "ledger.view_importbatch",
+            "ledger.view_disclosurerecord",
             # Rectification configuration (workflows app): calendar overrides, settings, task attempts.
             "workflows.add_calendarday",
             "workflows.change_calendarday",

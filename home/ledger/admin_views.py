@@ -1,0 +1,149 @@
+"""Admin-side views of the ledger (wired in wagtail_hooks.py): upload, batch report, template and
+staff export downloads, late items, donor anonymity. Thin: the rules are in services."""
+
+import io
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from wagtail.admin import messages
+
+from home.ledger import exporters, services
+from home.ledger.importers import progress_cache, progress_key
+from home.ledger.models import Donor, ImportBatch, ImportStatus
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD = 30 * 1024 * 1024
+
+PERM_IMPORT = "ledger.add_importbatch"
+PERM_VIEW_BATCHES = "ledger.view_importbatch"
+PERM_EXPORT = "ledger.view_donorprivate"
+PERM_VIEW_ENTRIES = "ledger.view_ledgerentry"
+PERM_ANONYMISE = "ledger.change_donor"
+
+
+def require(request, permission):
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("台账文件（.xlsx）"))
+    dry_run = forms.BooleanField(label=gettext_lazy("仅校验，不导入"), required=False)
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(_("文件超过 30 MB"))
+        return upload
+
+
+def upload(request):
+    require(request, PERM_IMPORT)
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            upload_file = form.cleaned_data["file"]
+            batch = services.import_ledger_file(
+                upload_file, upload_file.name, user=request.user, dry_run=form.cleaned_data["dry_run"]
+            )
+            if batch.status == ImportStatus.DONE:
+                messages.success(request, batch.message)
+            elif batch.status == ImportStatus.FAILED:
+                messages.error(request, batch.message)
+            else:
+                messages.info(request, _("文件较大，已转入后台导入，本页会显示进度"))
+            return redirect("ledger_admin:batch", pk=batch.pk)
+    else:
+        form = UploadForm()
+    batches = ImportBatch.objects.select_related("uploaded_by")[:20]
+    return TemplateResponse(
+        request,
+        "ledger/admin/upload.html",
+        {
+            "form": form,
+            "batches": batches,
+            "page_title": _("导入捐赠台账"),
+            "header_title": _("导入捐赠台账"),
+        },
+    )
+
+
+def batch_detail(request, pk):
+    require(request, PERM_VIEW_BATCHES)
+    batch = get_object_or_404(ImportBatch.objects.select_related("uploaded_by"), pk=pk)
+    progress = None
+    if batch.status in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        progress = progress_cache().get(progress_key(batch.pk), 0)
+    return TemplateResponse(
+        request,
+        "ledger/admin/batch.html",
+        {
+            "batch": batch,
+            "progress": progress,
+            "running": progress is not None,
+            "page_title": _("导入批次 #{id}").format(id=batch.pk),
+            "header_title": _("导入批次 #{id}").format(id=batch.pk),
+        },
+    )
+
+
+def template_download(request):
+    require(request, PERM_IMPORT)
+    buffer = io.BytesIO()
+    exporters.write_template(buffer)
+    return _xlsx_response(buffer, "ledger-template.xlsx")
+
+
+def staff_export(request):
+    require(request, PERM_EXPORT)
+    from home.ledger.management.commands.export_ledger import parse_day
+
+    try:
+        date_from = parse_day(request.GET["from"]) if request.GET.get("from") else None
+        date_to = parse_day(request.GET["to"]) if request.GET.get("to") else None
+    except Exception:  # noqa: BLE001 - CommandError on a bad date: ignore the filter
+        date_from = date_to = None
+    buffer = io.BytesIO()
+    exporters.write_staff_export(buffer, date_from, date_to)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return _xlsx_response(buffer, f"ledger-{stamp}.xlsx")
+
+
+def late(request):
+    require(request, PERM_VIEW_ENTRIES)
+    items = services.late_items()
+    return TemplateResponse(
+        request,
+        "ledger/admin/late.html",
+        {
+            "undisclosed": items["undisclosed"][:500],
+            "unallocated": items["unallocated"][:500],
+            "page_title": _("公示与分配时效"),
+            "header_title": _("公示与分配时效"),
+        },
+    )
+
+
+@require_POST
+def anonymise(request, pk):
+    require(request, PERM_ANONYMISE)
+    donor = get_object_or_404(Donor, pk=pk)
+    services.anonymise_donor(donor, user=request.user)
+    messages.success(request, _("已按捐赠人要求匿名，并删除其联系方式和证件号码"))
+    return redirect(request.POST.get("next") or reverse("ledger_admin:upload"))
+
+
+def _xlsx_response(buffer, filename):
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,1 +1,0 @@
-"""Donation ledger: cash and goods received, allocations, corrections, daily disclosures."""
