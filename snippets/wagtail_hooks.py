@@ -84,6 +84,7 @@ class PhotoStorageFaultMixin:
             return super().form_valid(form)
         except services.PhotoStorageError:
             form.add_error(None, _("照片保存失败（存储空间不足或不可写），问题未保存，请稍后重试。"))
+            self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)
 
 

@@ -10,11 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from snippets.choices import PhotoKind
 
 
+class PrivateFileSystemStorage(FileSystemStorage):
+    def url(self, name):
+        # There is no public URL: photos are served by `snippets.views.photo` after a permission check.
+        raise ValueError("Private files have no URL; use Photo.get_absolute_url().")
+
+
 class PrivateStorage(LazyObject):
     """Files under PRIVATE_MEDIA_ROOT, which no URL serves; resolved when first used."""
 
     def _setup(self):
-        self._wrapped = FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT, base_url=None)
+        self._wrapped = PrivateFileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
 
 
 private_storage = PrivateStorage()
