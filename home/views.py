@@ -21,11 +21,12 @@ def client_address(request):
 def channel_check(request):
     result = None
     status = 200
+    error = ""
     if request.method == "POST":
         form = ChannelCheckForm(request.POST, request.FILES)
         if not services.allow_check(client_address(request)):
             form = ChannelCheckForm()
-            form.add_error(None, _("查询过于频繁，请一分钟后再试。"))
+            error = _("查询过于频繁，请一分钟后再试。")
             status = 429
         elif form.is_valid():
             qr_text = ""
@@ -43,7 +44,7 @@ def channel_check(request):
                 )
     else:
         form = ChannelCheckForm()
-    context = {"form": form, "result": result, "hotline": services.hotline()}
+    context = {"form": form, "result": result, "error": error, "hotline": services.hotline()}
     return render(request, "home/channel_check.html", context, status=status)
 
 

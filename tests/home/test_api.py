@@ -1,0 +1,71 @@
+"""Wagtail API v2: the appeal's StreamField, active channels with QR URLs, the totals; no drafts."""
+
+import pytest
+
+from home.models import AppealPage, ChannelStatus
+from tests.home import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def detail(client, page):
+    response = client.get(f"/api/v2/pages/{page.pk}/")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_appeal_exposes_its_stream_and_its_active_channels_with_qr_urls(client):
+    online = factories.OnlineChannelFactory(name="网上捐赠", payment_url="https://pay.example.gov.cn/x")
+    bank = factories.DonationChannelFactory(name="银行专户", account_number="6222021001042368117")
+    _home, appeal, _channels_page = factories.build_site([online, bank])
+    appeal.body = [{"type": "quote", "value": {"text": "众志成城", "attribution": "市民政局"}}]
+    factories.publish(appeal)
+    data = detail(client, appeal)
+    assert data["lead"] == appeal.lead
+    assert data["body"][0]["type"] == "quote"
+    assert data["body"][0]["value"] == {"text": "众志成城", "attribution": "市民政局"}
+    assert [c["name"] for c in data["channels"]] == ["网上捐赠", "银行专户"]
+    online_data, bank_data = data["channels"]
+    assert online_data["qr_image_url"].endswith(f"/channels/qr/{online.pk}-{online.qr_digest}.png")
+    assert online_data["payment_domain"] == "pay.example.gov.cn"
+    assert bank_data["account_number"] == "6222 0210 0104 2368 117"
+    assert bank_data["qr_image_url"] is None
+
+
+def test_the_home_page_exposes_the_totals_and_channels(client):
+    channel = factories.DonationChannelFactory()
+    home, _appeal, _channels_page = factories.build_site([channel])
+    data = detail(client, home)
+    assert data["totals"] == {"cash_total": "0.00", "goods_batches": 0, "latest_disclosure": None}
+    assert [c["id"] for c in data["channels"]] == [channel.pk]
+
+
+def test_paused_and_draft_channels_vanish_from_the_api(client):
+    shown = factories.DonationChannelFactory()
+    paused = factories.DonationChannelFactory()
+    draft = factories.DonationChannelFactory(publish=False)
+    home, appeal, channels_page = factories.build_site([shown, paused, draft])
+    paused.status = ChannelStatus.PAUSED
+    paused.pause_reason = "账户年检"
+    paused.save_revision().publish()
+    for page in (home, appeal, channels_page):
+        assert [c["id"] for c in detail(client, page)["channels"]] == [shown.pk]
+
+
+def test_drafts_never_leak_through_the_api(client):
+    home, appeal, _channels_page = factories.build_site()
+    # A draft edit of a live page: the API keeps serving the published version.
+    draft = AppealPage.objects.get(pk=appeal.pk)
+    draft.lead = "尚未审批的草稿导语"
+    draft.save_revision()
+    # A page that was never published.
+    unpublished = factories.AppealPageFactory.build(slug="draft-appeal", title="草稿倡议", live=False)
+    home.add_child(instance=unpublished)
+    unpublished.save_revision()
+
+    listing = client.get("/api/v2/pages/?type=home.AppealPage&fields=lead").json()
+    assert [item["id"] for item in listing["items"]] == [appeal.pk]
+    assert listing["items"][0]["lead"] == appeal.lead
+    assert client.get(f"/api/v2/pages/{unpublished.pk}/").status_code == 404
+    assert "尚未审批的草稿导语" not in client.get(f"/api/v2/pages/{appeal.pk}/").content.decode()
+    assert "草稿倡议" not in client.get("/api/v2/pages/?search=草稿").content.decode()
