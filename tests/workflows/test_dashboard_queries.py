@@ -238,6 +238,9 @@ def _count_queries(scope):
 
 
 def test_query_count_stays_constant_as_data_grows(dashboard_data, leader_scope):
+    from workflows.models import Escalation
+
+
     _count_queries(leader_scope)  # the user's groups are looked up once and kept on the user
     before = _count_queries(leader_scope)
     cat = dashboard_data["categories"]["B"]
@@ -249,6 +252,100 @@ def test_query_count_stays_constant_as_data_grows(dashboard_data, leader_scope):
         _answers(visit, dashboard_data["items"], [Answer.PASS, Answer.FAIL])
         for _ in range(3):
             _issue(inst, cat, visit, "assigned", d(11, 22), d(11, 21))
+        closed = _issue(inst, cat, visit, "closed", d(11, 22), d(11, 21))
+        _log(closed, "close", "submitted", "closed", 4)
+        Escalation.objects.create(issue=closed, level=1, run_id="t", deadline=d(11, 22))
     after = _count_queries(leader_scope)
     assert before == after
-    assert before <= 10
+    assert before <= 15
+
+
+def _log(issue, move, source, target, version, actor=None):
+    from workflows.models import StageTransition
+
+    return StageTransition.objects.create(
+        issue=issue, move=move, from_stage=source, to_stage=target, version=version, actor=actor
+    )
+
+
+def test_overdue_items_by_highest_escalation_level(dashboard_data, leader_scope):
+    from workflows.models import Escalation
+
+    issues = dashboard_data["issues"]
+    for issue, level in ((issues["I6"], 1), (issues["I6"], 2), (issues["I3"], 1), (issues["I1"], 3)):
+        Escalation.objects.create(issue=issue, level=level, run_id="t", deadline=issue.deadline)
+    rows = [(r["level"], r["count"]) for r in queries.overdue_by_escalation(leader_scope)]
+    # I4 not escalated yet, I3 at 提醒, I6 at 督办; the closed I1 is not overdue any more.
+    assert rows == [(0, 1), (1, 1), (2, 1), (3, 0)]
+
+
+def test_median_days_to_close_per_category_and_township_from_the_log(db, users):
+    from django.utils import timezone
+
+    cat_a = IssueCategoryFactory(code="supply-shortage")
+    cat_b = IssueCategoryFactory(code="disinfection")
+    town1 = InstitutionFactory(township="城关镇")
+    town2 = InstitutionFactory(township="河口镇")
+    now = timezone.now()
+    # (category, institution, days from registration to closure)
+    for category, institution, days in (
+        (cat_a, town1, 2),
+        (cat_a, town2, 4),
+        (cat_a, town2, 9),
+        (cat_b, town1, 1),
+        (cat_b, town2, 4),
+    ):
+        issue = IssueFactory(category=category, institution=institution)
+        Issue.objects.filter(pk=issue.pk).update(stage="closed", created_at=now - dt.timedelta(days=days))
+        _log(issue, "close", "submitted", "closed", 4)
+    # An open item has no closure and no effect on the medians.
+    IssueFactory(category=cat_a, institution=town1)
+    result = queries.time_to_close(DashboardScope.for_user(users[roles.LEADERSHIP]))
+    assert [(r["label"], r["median_days"], r["closed"]) for r in result["by_category"]] == [
+        ("未落实每日二次消杀", Decimal("2.5"), 2),
+        ("防控物资不足", Decimal("4.0"), 3),
+    ]
+    assert [(r["label"], r["median_days"], r["closed"]) for r in result["by_township"]] == [
+        ("城关镇", Decimal("1.5"), 2),
+        ("河口镇", Decimal("4.0"), 3),
+    ]
+
+
+def test_trend_counts_items_opened_and_closed_per_day(db, users):
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    closed = IssueFactory(found_on=today - dt.timedelta(days=2))
+    IssueFactory(found_on=today - dt.timedelta(days=2))
+    IssueFactory(found_on=today)
+    IssueFactory(found_on=today - dt.timedelta(days=40))  # outside the window
+    Issue.objects.filter(pk=closed.pk).update(stage="closed")
+    _log(closed, "close", "submitted", "closed", 4)
+    rows = queries.trend(DashboardScope.for_user(users[roles.LEADERSHIP]), days=3)
+    assert [(r["day"], r["opened"], r["closed"]) for r in rows] == [
+        (today - dt.timedelta(days=2), 2, 0),
+        (today - dt.timedelta(days=1), 0, 0),
+        (today, 1, 1),
+    ]
+
+
+def test_closure_requests_list_what_each_role_may_decide(dashboard_data, users, make_user):
+    issues = dashboard_data["issues"]
+    unit = make_user(roles.RESPONSIBLE_UNIT, username="unit-r1")
+    dashboard_data["institutions"]["R1"].responsible_users.add(unit)
+    _log(issues["I5"], "submit", "in_progress", "submitted", 3, actor=unit)
+    # I3 needs leadership approval (supply shortage): put it in submitted too.
+    Issue.objects.filter(pk=issues["I3"].pk).update(stage="submitted")
+    _log(issues["I3"], "submit", "in_progress", "submitted", 3, actor=unit)
+
+    def listed(user):
+        return [
+            r["pk"] for r in queries.closure_requests(DashboardScope.for_user(user, today=TODAY))["items"]
+        ]
+
+    assert listed(users[roles.LEADERSHIP]) == [issues["I5"].pk, issues["I3"].pk]
+    assert listed(users[roles.INSPECTOR]) == [issues["I5"].pk]
+    assert listed(unit) == []
+    assert listed(users[roles.COMMUNICATIONS]) == []
+    row = queries.closure_requests(DashboardScope.for_user(users[roles.LEADERSHIP]))["items"][0]
+    assert row["submitter_name"] == ""

@@ -10,8 +10,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from snippets.choices import Answer, Area, VisitState
 from snippets.models import ChecklistAnswer, Issue, Visit
@@ -362,4 +364,152 @@ def inspection_figures(scope):
         "oldest": oldest_open(scope),
         "urban_rural": urban_rural(scope),
         "recurrence": recurrences(scope),
+        "by_escalation": overdue_by_escalation(scope),
+        "time_to_close": time_to_close(scope),
+        "trend": trend(scope),
     }
+
+
+def overdue_by_escalation(scope):
+    """Overdue open items by the highest escalation level reached (none, 提醒, 督办, 通报): one query."""
+    from workflows.choices import EscalationLevel
+    from workflows.models import Escalation
+
+    top = Escalation.objects.filter(issue=OuterRef("pk")).order_by("-level").values("level")[:1]
+    counts = dict(
+        _open(scope.issues())
+        .filter(deadline__lt=scope.today)
+        .annotate(top_level=Subquery(top))
+        .order_by()
+        .values_list("top_level")
+        .annotate(n=Count("pk"))
+    )
+    rows = [{"level": 0, "label": _("未升级"), "count": counts.get(None, 0)}]
+    rows += [
+        {"level": value, "label": str(label), "count": counts.get(value, 0)}
+        for value, label in EscalationLevel.choices
+    ]
+    return rows
+
+
+def _closures(scope):
+    from workflows.models import StageTransition
+
+    return StageTransition.objects.filter(to_stage=Stage.CLOSED, issue__in=scope.issues())
+
+
+def _medians(closures, group_fields):
+    """Median days from registration to closure per group, picked in SQL with window functions.
+
+    Only the one or two middle rows of each group come back, so the work in Python is per group.
+    """
+    duration = ExpressionWrapper(F("created_at") - F("issue__created_at"), output_field=DurationField())
+    partition = [F(name) for name in group_fields]
+    ranked = closures.annotate(
+        duration=duration,
+        rank=Window(RowNumber(), partition_by=partition, order_by=[duration.copy().asc(), F("pk").asc()]),
+        size=Window(Count("pk"), partition_by=partition),
+    )
+    middle = ranked.filter(rank__gte=(F("size") + 1) / 2, rank__lte=(F("size") + 2) / 2)
+    found = {}
+    for row in middle.values(*group_fields, "duration", "size"):
+        key = tuple(row[name] for name in group_fields)
+        entry = found.setdefault(key, {"durations": [], "closed": row["size"]})
+        entry["durations"].append(row["duration"])
+    result = {}
+    for key, entry in found.items():
+        seconds = sum(d.total_seconds() for d in entry["durations"]) / len(entry["durations"])
+        result[key] = {
+            "median_days": Decimal(seconds / 86400).quantize(Decimal("0.1")),
+            "closed": entry["closed"],
+        }
+    return result
+
+
+def time_to_close(scope):
+    """Median days to close per category and per township, from the transition log: two queries."""
+    closures = _closures(scope)
+    by_category = _medians(closures, ["issue__category__name"])
+    by_township = _medians(closures, ["issue__institution__township"])
+    return {
+        "by_category": [
+            {"label": key[0], **value} for key, value in sorted(by_category.items(), key=lambda kv: kv[0])
+        ],
+        "by_township": [
+            {"label": key[0], **value} for key, value in sorted(by_township.items(), key=lambda kv: kv[0])
+        ],
+    }
+
+
+TREND_DAYS = 30
+
+
+def trend(scope, days=TREND_DAYS):
+    """Items opened (registered) and closed per day over the last `days` days: two queries.
+
+    Closed comes from the transition log (the day of the close move, in local time)."""
+    start = scope.today - dt.timedelta(days=days - 1)
+    opened = dict(
+        scope.issues()
+        .filter(found_on__gte=start, found_on__lte=scope.today)
+        .order_by()
+        .values_list("found_on")
+        .annotate(n=Count("pk"))
+    )
+    tz = timezone.get_current_timezone()
+    start_at = timezone.make_aware(dt.datetime.combine(start, dt.time.min), tz)
+    closed = dict(
+        _closures(scope)
+        .filter(created_at__gte=start_at)
+        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .order_by()
+        .values_list("day")
+        .annotate(n=Count("pk"))
+    )
+    return [
+        {"day": day, "opened": opened.get(day, 0), "closed": closed.get(day, 0)}
+        for day in (start + dt.timedelta(days=n) for n in range(days))
+    ]
+
+
+CLOSURE_LIMIT = 20
+
+
+def closure_requests(scope, limit=CLOSURE_LIMIT):
+    """Closure requests this user may decide, oldest request first: one query.
+
+    Mirrors the close rows of `workflows.stages.MOVES` (leadership any category, inspectors only
+    categories that need no leadership approval, never one's own request) so the list matches the
+    buttons; the transition service checks again when a button is pressed."""
+    from workflows.models import StageTransition
+
+    keys = scope.role_keys
+    issues = scope.issues().filter(stage=Stage.SUBMITTED)
+    if roles.LEADERSHIP in keys:
+        pass
+    elif roles.INSPECTOR in keys:
+        issues = issues.filter(category__closure_needs_leadership=False)
+    else:
+        return {"count": 0, "items": []}
+    last_submit = StageTransition.objects.filter(issue=OuterRef("pk"), move="submit").order_by("-version")
+    issues = issues.annotate(
+        submitted_at=Subquery(last_submit.values("created_at")[:1]),
+        submitter_id=Subquery(last_submit.values("actor_id")[:1]),
+        submitter_name=Subquery(last_submit.values("actor_name")[:1]),
+        evidence=Subquery(last_submit.values("evidence")[:1]),
+    ).exclude(submitter_id=scope.user.pk)
+    rows = list(
+        issues.order_by(F("submitted_at").asc(nulls_first=True), "pk").values(
+            "pk",
+            "number",
+            "title",
+            "stage_version",
+            "institution__name",
+            "category__name",
+            "deadline",
+            "submitted_at",
+            "submitter_name",
+            "evidence",
+        )[: limit + 1]
+    )
+    return {"count": len(rows), "more": len(rows) > limit, "items": rows[:limit]}
