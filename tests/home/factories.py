@@ -94,7 +94,15 @@ def build_site(channels=()):
     """Home page as the default site's root, with an appeal promoting `channels` and a channels page."""
     root = Page.get_first_root_node()
     if root is None:
-        # A transactional test's flush removes Wagtail's root page too.
+        # A transactional test's flush removes Wagtail's root page and locale too.
+        from django.conf import settings
+
+        from wagtail.coreutils import get_supported_content_language_variant
+        from wagtail.models import Locale
+
+        Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+        )
         root = Page.add_root(instance=Page(title="Root", slug="root"))
     home = publish(HomePageFactory(parent=root))
     Site.objects.filter(is_default_site=True).delete()
