@@ -16,9 +16,20 @@ class WorkflowsConfig(AppConfig):
         post_migrate.connect(
             _ensure_schedules_after_migrate, sender=self, dispatch_uid="workflows.scheduling.ensure"
         )
+        from django.db.models.signals import post_save
+
+        # A newly reported issue is auto-assigned by a task queued after its transaction commits.
+        post_save.connect(_queue_auto_assign, sender="snippets.Issue", dispatch_uid="workflows.auto_assign")
 
 
 def _ensure_schedules_after_migrate(sender, **kwargs):
     from workflows.scheduling import ensure_schedules
 
     ensure_schedules()
+
+
+def _queue_auto_assign(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        from workflows.services import queue_on_commit
+
+        queue_on_commit("workflows.tasks.auto_assign", instance.pk)

@@ -1,0 +1,27 @@
+"""Schedules of the rectification workflow, written to django-q2 by `workflows.scheduling`.
+
+Every job is idempotent (unique constraints) and locked against overlapping itself; with
+Q_CLUSTER catch_up False a cluster that was down runs each once, not once per missed slot.
+"""
+
+from workflows.scheduling import ScheduleSpec
+
+SCHEDULES = [
+    ScheduleSpec(
+        name="workflows.overdue_sweep", func="workflows.tasks.escalate_overdue", schedule_type="I", minutes=15
+    ),
+    ScheduleSpec(
+        name="workflows.deadline_reminders",
+        func="workflows.tasks.send_reminders",
+        schedule_type="I",
+        minutes=60,
+    ),
+    # Re-queues auto-assignment and email delivery the database says are due (lost tasks).
+    ScheduleSpec(name="workflows.reconcile", func="workflows.tasks.reconcile", schedule_type="I", minutes=10),
+    ScheduleSpec(
+        name="workflows.ledger_nightly",
+        func="workflows.tasks.refresh_ledger_document",
+        schedule_type="C",
+        cron="30 1 * * *",
+    ),
+]
