@@ -69,3 +69,13 @@ def test_drafts_never_leak_through_the_api(client):
     assert client.get(f"/api/v2/pages/{unpublished.pk}/").status_code == 404
     assert "尚未审批的草稿导语" not in client.get(f"/api/v2/pages/{appeal.pk}/").content.decode()
     assert "草稿倡议" not in client.get("/api/v2/pages/?search=草稿").content.decode()
+
+
+def test_an_uploaded_qr_image_is_exposed_as_a_rendition_url(client):
+    import wagtail_factories
+
+    channel = factories.OnlineChannelFactory(payment_url="", qr_image=wagtail_factories.ImageFactory())
+    _home, appeal, _channels_page = factories.build_site([channel])
+    (data,) = detail(client, appeal)["channels"]
+    assert data["qr_image_url"].startswith("http") and "/media/images/" in data["qr_image_url"]
+    assert data["qr_image_url"].endswith(".png")

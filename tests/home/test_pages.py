@@ -141,3 +141,45 @@ def test_the_appeal_stream_offers_no_raw_html_block():
     from home.blocks import AppealStreamBlock
 
     assert not any(isinstance(block, RawHTMLBlock) for block in AppealStreamBlock().child_blocks.values())
+
+
+def test_the_hero_image_is_a_picture_with_webp_and_jpeg_renditions_and_dimensions(client):
+    import wagtail_factories
+
+    home, _appeal, _channels_page = factories.build_site()
+    home.hero_image = wagtail_factories.ImageFactory(title="志愿者")
+    home.hero_alt = "志愿者在物资接收点搬运防护物资"
+    factories.publish(home)
+    html = client.get("/").content.decode()
+    picture = html.split("<picture")[1].split("</picture>")[0]
+    assert 'type="image/webp"' in picture
+    assert 'alt="志愿者在物资接收点搬运防护物资"' in picture
+    assert 'width="' in picture and 'height="' in picture
+
+
+def test_a_hero_image_without_alt_text_is_refused():
+    import wagtail_factories
+
+    from django.core.exceptions import ValidationError
+
+    home, _appeal, _channels_page = factories.build_site()
+    home.hero_image = wagtail_factories.ImageFactory()
+    with pytest.raises(ValidationError) as excinfo:
+        home.full_clean()
+    assert "hero_alt" in excinfo.value.message_dict
+
+
+def test_a_channel_preview_renders_the_draft_card(client, users):
+    from django.urls import reverse
+
+    from tests.conftest import TEST_PASSWORD
+    from tests.home.admin_forms import channel_form_data
+    from workflows import roles
+
+    channel = factories.DonationChannelFactory()
+    assert client.login(username=users[roles.COMMUNICATIONS].username, password=TEST_PASSWORD)
+    url = reverse("wagtailsnippets_home_donationchannel:preview_on_edit", args=[channel.pk])
+    assert client.post(url, channel_form_data(channel, name="预览中的名称")).json()["is_valid"]
+    html = client.get(url).content.decode()
+    assert "预览中的名称" in html
+    assert "预览中的名称" not in client.get("/channels/").content.decode()
