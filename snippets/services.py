@@ -319,8 +319,10 @@ def draw_round(inspection_round, actor, seed=None):
                     "template": ChecklistTemplate.for_kind(institution.kind),
                 },
             )
-            visit.inspectors.set(inspector_ids)
-            inspection_round.institutions.add(institution)
+            # Lists of pks: modelcluster writes these straight to the database.
+            visit.inspectors.set(list(inspector_ids))
+        covered = set(inspection_round.institutions.values_list("pk", flat=True)) | set(institutions)
+        inspection_round.institutions.set(sorted(covered))
     return inspection_round
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from snippets import services
 from snippets.choices import InstitutionKind, RoundMode
-from snippets.models import InspectorProfile
+from snippets.models import InspectionRound, InspectorProfile, Visit
 from tests.snippets.factories import InspectionRoundFactory, InstitutionFactory
 from workflows import roles
 
@@ -28,7 +28,7 @@ def setting(make_user):
         draw_kinds=[InstitutionKind.TOWNSHIP_ELDER_CARE],
         draw_inspectors_per_visit=2,
     )
-    inspection_round.team.set(inspectors)
+    inspection_round.team.set([user.pk for user in inspectors])
     return inspection_round, institutions, inspectors
 
 
@@ -43,7 +43,9 @@ def test_the_draw_creates_visits_and_never_sends_an_inspector_to_their_own_towns
         inspectors = list(visit.inspectors.all())
         assert len(inspectors) == 2
         assert all(user.inspector_profile.township != visit.institution.township for user in inspectors)
-    assert set(inspection_round.institutions.all()) == {visit.institution for visit in visits}
+    stored = InspectionRound.objects.get(pk=inspection_round.pk)
+    assert set(stored.institutions.all()) == {visit.institution for visit in visits}
+    assert all(Visit.objects.get(pk=visit.pk).inspectors.count() == 2 for visit in visits)
 
 
 def test_the_draw_is_sealed_with_a_commitment_that_verifies_after_the_round_ends(setting):
@@ -112,7 +114,7 @@ def test_the_draw_refuses_when_only_same_township_inspectors_remain(make_user):
     user = make_user(roles.INSPECTOR, username="local")
     InspectorProfile.objects.create(user=user, township="城关镇")
     inspection_round = InspectionRoundFactory(draw_institution_count=1, draw_inspectors_per_visit=1)
-    inspection_round.team.set([user])
+    inspection_round.team.set([user.pk])
     with pytest.raises(services.DrawError, match="不得检查本乡镇机构"):
         services.draw_round(inspection_round, actor=None, seed="x")
     inspection_round.refresh_from_db()
