@@ -380,16 +380,32 @@ def bypassing_moderation():
         _bypass_moderation.reset(token)
 
 
-def before_publish(page, revision, user):
-    """Called by DisclosurePage.publish inside its transaction: the day must balance."""
-    day = revision.as_object().disclosure_date if revision is not None else page.disclosure_date
+def publish_refusal(page, content):
+    """Why this page cannot be published now (a message naming the difference), or None."""
+    day = content.disclosure_date
+    if page.pk and day != page.disclosure_date:
+        return _("公示日期发布后不能修改")
     result = check_day(day)
     if not result.ok:
-        raise DisclosureNotBalanced(result.message())
+        return result.message()
+    latest = DisclosureRecord.objects.filter(disclosure_date=day).order_by("-version").first()
+    note = (content.correction_note or "").strip()
+    if latest is not None and (not note or note == latest.reason):
+        return _("该日已公示；重新发布须填写新的更正说明")
+    return None
+
+
+def before_publish(page, revision, user):
+    """Called by DisclosurePage.publish inside its transaction: the day must balance."""
+    content = revision.as_object() if revision is not None else page
+    refusal = publish_refusal(page, content)
+    if refusal:
+        raise DisclosureNotBalanced(refusal)
 
 
 def after_publish(page, revision, user):
     """Freeze the day's entries and append the day's record to the chain (same transaction)."""
+    content = revision.as_object() if revision is not None else page
     day = page.disclosure_date
     result = compute_day(day)
     previous = DisclosureRecord.objects.order_by("-sequence").first()
@@ -408,7 +424,7 @@ def after_publish(page, revision, user):
         published_at=timezone.now(),
         published_by=user if user is not None and user.is_authenticated else None,
         bypassed_moderation=_bypass_moderation.get(),
-        reason=page.correction_note if version > 1 else "",
+        reason=content.correction_note.strip() if version > 1 else "",
         previous_digest=previous_digest,
         digest=digest,
         totals=totals,

@@ -190,10 +190,11 @@ def refuse_unbalanced_disclosure(request, page):
     """Say where the difference is instead of failing inside DisclosurePage.publish."""
     if not isinstance(page.specific, DisclosurePage):
         return None
-    from home.ledger.balance import check_day
+    from home.ledger.services import publish_refusal
 
-    result = check_day(page.specific.disclosure_date)
-    if result.ok:
+    stored = DisclosurePage.objects.get(pk=page.pk)
+    refusal = publish_refusal(stored, page.specific)
+    if refusal is None:
         return None
-    messages.error(request, result.message())
+    messages.error(request, refusal)
     return redirect("wagtailadmin_pages:edit", page.pk)

@@ -216,3 +216,77 @@ def as_file(data, name="ledger.xlsx"):
 
 
 D = dt.date
+
+
+def ledger_site():
+    """Root → home page (default site) → /disclosures/ with leadership's approval workflow."""
+    from wagtail.models import Page, Site
+
+    from home.ledger import services
+    from tests.home.factories import HomePageFactory, publish
+
+    root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    home = publish(HomePageFactory(parent=root))
+    Site.objects.filter(is_default_site=True).delete()
+    Site.objects.create(hostname="localhost", port=80, root_page=home, is_default_site=True)
+    return services.ensure_disclosure_index()
+
+
+def add_cash(
+    number, day, amount="100.00", name=FIXTURE_NAME, anonymous=False, donor_type="individual", **extra
+):
+    from decimal import Decimal
+
+    from home.ledger import services
+
+    return services.record_entry(
+        number=number,
+        kind="cash",
+        entry_date=day,
+        amount=Decimal(amount),
+        donor={"name": name, "donor_type": donor_type, "anonymous": anonymous},
+        private={"phone": FIXTURE_PHONE, "id_number": FIXTURE_ID},
+        **extra,
+    )
+
+
+def add_goods(number, day, quantity=1000, item="医用防护口罩", unit="只", **extra):
+    from home.ledger import services
+
+    return services.record_entry(
+        number=number,
+        kind="goods",
+        entry_date=day,
+        quantity=quantity,
+        item=item,
+        specification="N95",
+        standard="GB 19083-2010",
+        unit=unit,
+        category="masks",
+        donor={"name": "某某医疗器械有限公司", "donor_type": "organisation"},
+    )
+
+
+def add_allocation(number, day, amount=None, quantity=None, item="医用防护口罩", unit="只"):
+    from decimal import Decimal
+
+    from home.ledger import services
+
+    fields = {"recipient_name": "城关镇敬老院", "purpose": "一线防护", "approver": "李四"}
+    if amount is not None:
+        fields["amount"] = Decimal(amount)
+    if quantity is not None:
+        fields.update(quantity=quantity, item=item, specification="N95", unit=unit)
+    return services.record_entry(number=number, kind="allocation", entry_date=day, **fields)
+
+
+def approve(page, leader):
+    """Leadership approves the page's pending moderation task (publishes through the workflow)."""
+    page.refresh_from_db()
+    state = page.current_workflow_state
+    assert state is not None, "page is not in moderation"
+    state.current_task_state.task.specific.on_action(state.current_task_state, leader, "approve")
+    page.refresh_from_db()
+    return page

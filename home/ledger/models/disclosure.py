@@ -69,13 +69,16 @@ class DisclosurePageForm(WagtailAdminPageForm):
         publishing = "action-publish" in self.data or (
             "action-workflow-action" in self.data and self.data.get("workflow-action-name") == "approve"
         )
-        day = cleaned.get("disclosure_date")
-        if publishing and day:
-            from home.ledger.balance import check_day
+        if publishing and cleaned.get("disclosure_date"):
+            from home.ledger.services import publish_refusal
 
-            result = check_day(day)
-            if not result.ok:
-                self.add_error(None, result.message())
+            content = self.instance
+            content.disclosure_date = cleaned["disclosure_date"]
+            content.correction_note = cleaned.get("correction_note") or ""
+            stored = DisclosurePage.objects.filter(pk=content.pk).first() if content.pk else content
+            refusal = publish_refusal(stored, content)
+            if refusal:
+                self.add_error(None, refusal)
         return cleaned
 
 
