@@ -98,3 +98,31 @@ def visit_checklist(request, pk):
             "issues": permissions.issues_for(request.user).filter(visit=visit).select_related("category"),
         },
     )
+
+
+def round_draw(request, pk):
+    """The random draw (双随机) of a round: parameters, commitment, and after the round the seed
+    with a re-run check. Drawing is a POST by someone who may change rounds."""
+    inspection_round = get_object_or_404(permissions.rounds_for(request.user), pk=pk)
+    if not permissions.sees_everything(request.user):
+        raise PermissionDenied
+    can_draw = request.user.has_perm("snippets.change_inspectionround") and not inspection_round.is_sealed
+    if request.method == "POST":
+        if not can_draw:
+            raise PermissionDenied
+        try:
+            services.draw_round(inspection_round, request.user)
+        except services.DrawError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已抽取并封存，承诺值已记录。"))
+        return redirect("snippets_round_draw", pk=inspection_round.pk)
+    verified = None
+    if inspection_round.seed_revealed:
+        verified = services.verify_draw(inspection_round)
+    visits = inspection_round.visits.select_related("institution").prefetch_related("inspectors")
+    return TemplateResponse(
+        request,
+        "snippets/round_draw.html",
+        {"round": inspection_round, "can_draw": can_draw, "verified": verified, "visits": visits},
+    )

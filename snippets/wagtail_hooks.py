@@ -14,6 +14,7 @@ from wagtail import hooks
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.widgets import ListingButton
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView as SnippetCreateView
@@ -305,7 +306,23 @@ def register_visit_urls():
     return [
         path("inspections/visits/", views.visit_list, name="snippets_visit_list"),
         path("inspections/visits/<int:pk>/", views.visit_checklist, name="snippets_visit_checklist"),
+        path("inspections/rounds/<int:pk>/draw/", views.round_draw, name="snippets_round_draw"),
     ]
+
+
+@hooks.register("register_snippet_listing_buttons")
+def round_listing_buttons(snippet, user, next_url=None):
+    if isinstance(snippet, InspectionRound) and permissions.sees_everything(user):
+        yield ListingButton(
+            _("双随机抽取"),
+            reverse("snippets_round_draw", args=[snippet.pk]),
+            icon_name="resubmit",
+            priority=20,
+        )
+    if isinstance(snippet, Visit) and permissions.visits_for(user).filter(pk=snippet.pk).exists():
+        yield ListingButton(
+            _("检查表"), reverse("snippets_visit_checklist", args=[snippet.pk]), icon_name="tasks", priority=5
+        )
 
 
 class VisitMenuItem(MenuItem):

@@ -1,5 +1,7 @@
 import pytest
 
+from django.urls import reverse
+
 from snippets import services
 from snippets.choices import InstitutionKind, RoundMode
 from snippets.models import InspectionRound, InspectorProfile, Visit
@@ -120,3 +122,31 @@ def test_the_draw_refuses_when_only_same_township_inspectors_remain(make_user):
     inspection_round.refresh_from_db()
     assert not inspection_round.is_sealed
     assert not inspection_round.visits.exists()
+
+
+def test_an_inspector_draws_a_round_from_the_admin_and_sees_the_commitment(client, setting, users):
+    inspection_round, _institutions, _inspectors = setting
+    url = reverse("snippets_round_draw", args=[inspection_round.pk])
+    client.force_login(users[roles.INSPECTOR])
+    assert '<button type="submit" class="button">抽取并封存' in client.get(url).content.decode()
+
+    response = client.post(url)
+    assert response.status_code == 302
+    inspection_round.refresh_from_db()
+    assert inspection_round.is_sealed
+    page = client.get(url).content.decode()
+    assert inspection_round.draw_commitment in page
+    assert inspection_round.draw_seed not in page
+    assert '<button type="submit" class="button">抽取并封存' not in page
+
+
+@pytest.mark.parametrize("role", [roles.LEADERSHIP, roles.RESPONSIBLE_UNIT, roles.COMMUNICATIONS])
+def test_other_roles_cannot_draw_a_round(client, setting, users, role):
+    inspection_round, _institutions, _inspectors = setting
+    client.force_login(users[role])
+    response = client.post(reverse("snippets_round_draw", args=[inspection_round.pk]))
+    assert response.status_code in (302, 403, 404)
+    if response.status_code == 302:
+        assert "/login/" in response["Location"] or response["Location"] == "/admin/"
+    inspection_round.refresh_from_db()
+    assert not inspection_round.is_sealed
