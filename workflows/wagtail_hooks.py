@@ -143,3 +143,6 @@ class WorkflowAdminGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_workflow_viewsets():
     return WorkflowAdminGroup()
+
+
+from workflows.dashboard import wagtail_hooks as dashboard_hooks  # noqa: E402, F401

@@ -10,7 +10,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, DurationField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery, Window
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Window,
+)
 from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -50,6 +62,8 @@ class DashboardScope:
     user: object
     role_keys: frozenset
     today: dt.date = field(default_factory=timezone.localdate)
+    # Narrowed to one of the user's institutions (?institution=); None: all the user may see.
+    institution: object = None
 
     @classmethod
     def for_user(cls, user, today=None):
@@ -82,20 +96,28 @@ class DashboardScope:
     @property
     def key(self):
         if self.sees_everything:
-            return "all"
-        if self.limited_to_units:
-            return f"unit-{self.user.pk}"
-        return "none"
+            base = "all"
+        elif self.limited_to_units:
+            base = f"unit-{self.user.pk}"
+        else:
+            base = "none"
+        return f"{base}-i{self.institution.pk}" if self.institution is not None else base
 
     def issues(self):
         if not self.shows_inspections:
             return Issue.objects.none()
-        return issues_for(self.user)
+        issues = issues_for(self.user)
+        if self.institution is not None:
+            issues = issues.filter(institution=self.institution)
+        return issues
 
     def visits(self):
         if not self.shows_inspections:
             return Visit.objects.none()
-        return visits_for(self.user)
+        visits = visits_for(self.user)
+        if self.institution is not None:
+            visits = visits.filter(institution=self.institution)
+        return visits
 
 
 def _open(issues):
@@ -513,3 +535,140 @@ def closure_requests(scope, limit=CLOSURE_LIMIT):
         )[: limit + 1]
     )
     return {"count": len(rows), "more": len(rows) > limit, "items": rows[:limit]}
+
+
+SUPPLY_SHORTAGE_CODE = "supply-shortage"
+SHORTAGE_LIMIT = 20
+# Words in a shortage issue that point at a goods category (home.ledger GoodsCategory values).
+GOODS_HINTS = {
+    "masks": ("口罩", "KN95", "N95"),
+    "suits": ("防护服", "隔离衣", "防护"),
+    "disinfectant": ("消毒", "消杀", "酒精", "84"),
+    "thermometers": ("体温", "测温", "额温枪"),
+    "food": ("食品", "粮", "米", "油"),
+}
+
+
+def donation_figures(scope):
+    """Donations today and in total, and goods in stock per item: two queries over the ledger."""
+    from home.ledger.models import EntryKind, GoodsCategory, LedgerEntry
+
+    if not scope.shows_donations:
+        return None
+    sums = LedgerEntry.objects.aggregate(
+        cash_today=Sum("amount", filter=Q(kind=EntryKind.CASH, entry_date=scope.today)),
+        cash_total=Sum("amount", filter=Q(kind=EntryKind.CASH)),
+        allocated_total=Sum("amount", filter=Q(kind=EntryKind.ALLOCATION)),
+        donations_today=Count(
+            "pk",
+            filter=Q(
+                kind__in=(EntryKind.CASH, EntryKind.GOODS), entry_date=scope.today, corrects__isnull=True
+            ),
+        ),
+        donations_total=Count(
+            "pk", filter=Q(kind__in=(EntryKind.CASH, EntryKind.GOODS), corrects__isnull=True)
+        ),
+        goods_today=Count(
+            "pk", filter=Q(kind=EntryKind.GOODS, entry_date=scope.today, corrects__isnull=True)
+        ),
+    )
+    rows = (
+        LedgerEntry.objects.filter(quantity__isnull=False, kind__in=(EntryKind.GOODS, EntryKind.ALLOCATION))
+        .order_by()
+        .values("item", "specification", "unit")
+        .annotate(
+            received=Sum("quantity", filter=Q(kind=EntryKind.GOODS)),
+            allocated=Sum("quantity", filter=Q(kind=EntryKind.ALLOCATION)),
+            category=Max("category", filter=Q(kind=EntryKind.GOODS)),
+            standard=Max("standard", filter=Q(kind=EntryKind.GOODS)),
+        )
+    )
+    labels = dict(GoodsCategory.choices)
+    stock = []
+    for r in rows:
+        in_stock = (r["received"] or 0) - (r["allocated"] or 0)
+        stock.append(
+            {
+                "item": r["item"],
+                "specification": r["specification"],
+                "unit": r["unit"],
+                "standard": r["standard"] or "",
+                "category": r["category"] or "",
+                "category_label": str(labels.get(r["category"] or "", r["category"] or "")),
+                "received": r["received"] or 0,
+                "allocated": r["allocated"] or 0,
+                "in_stock": in_stock,
+            }
+        )
+    stock.sort(key=lambda s: (s["category"], s["item"], s["specification"]))
+    def money(value):
+        return (value or Decimal("0")).quantize(Decimal("0.01"))
+
+    return {
+        "cash_today": money(sums["cash_today"]),
+        "cash_total": money(sums["cash_total"]),
+        "cash_balance": money(sums["cash_total"]) - money(sums["allocated_total"]),
+        "donations_today": sums["donations_today"],
+        "donations_total": sums["donations_total"],
+        "goods_today": sums["goods_today"],
+        "stock": stock,
+        "by_category": _stock_by_category(stock, labels),
+    }
+
+
+def _stock_by_category(stock, labels):
+    # Per category, over the (bounded) list of distinct goods items, not over ledger rows.
+    totals = {}
+    for s in stock:
+        entry = totals.setdefault(
+            s["category"],
+            {"category": s["category"], "label": s["category_label"], "items": 0, "in_stock": 0},
+        )
+        if s["in_stock"] > 0:
+            entry["items"] += 1
+            entry["in_stock"] += s["in_stock"]
+    return sorted(totals.values(), key=lambda t: t["category"])
+
+
+def _hinted_categories(text):
+    return [code for code, words in GOODS_HINTS.items() if any(word in text for word in words)]
+
+
+def shortages(scope, stock, limit=SHORTAGE_LIMIT):
+    """Open supply-shortage issues, oldest first, each with the goods in stock that could answer it
+    (goods whose category the issue's text names first, then any other protective goods): one query
+    for the issues and one for the allocations already linked to them."""
+    from home.ledger.models import EntryKind, LedgerEntry
+
+    issues = list(
+        _open(scope.issues())
+        .filter(category__code=SUPPLY_SHORTAGE_CODE)
+        .order_by("found_on", "pk")
+        .values("pk", "number", "title", "description", "institution_id", "institution__name", "deadline")[
+            :limit
+        ]
+    )
+    allocated = {}
+    for r in (
+        LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, issue_id__in=[i["pk"] for i in issues])
+        .order_by()
+        .values("issue_id", "item", "unit")
+        .annotate(quantity=Sum("quantity"))
+    ):
+        allocated.setdefault(r["issue_id"], []).append(r)
+    for issue in issues:
+        issue["matches"] = _matching_stock(f"{issue['title']} {issue['description']}", stock)
+        issue["allocations"] = allocated.get(issue["pk"], [])
+        issue["overdue"] = issue["deadline"] < scope.today
+    return issues
+
+
+def _matching_stock(text, stock):
+    """Goods in stock for a shortage described by `text`: the categories it names first."""
+    hinted = _hinted_categories(text)
+    available = [s for s in stock if s["in_stock"] > 0 and s["category"] != "food"]
+    return sorted(available, key=lambda s: (s["category"] not in hinted, s["category"], s["item"]))
+
+
+def shortages_for_issue(issue, stock):
+    return _matching_stock(f"{issue.title} {issue.description}", stock)
