@@ -302,6 +302,7 @@ class LedgerImporter:
         }
         issues = self._issues(pending) if kind == EntryKind.ALLOCATION else {}
         institutions = self._institutions(pending) if kind == EntryKind.ALLOCATION else {}
+        channels = self._channels(pending) if kind != EntryKind.ALLOCATION else {}
         new_rows = []
         for row_number, values in pending:
             values["kind"] = kind
@@ -363,6 +364,7 @@ class LedgerImporter:
                     donor=donor,
                     issue=issue,
                     recipient=institution_map.get(values.get("recipient_name")),
+                    channel=channels.get(values.get("channel_name")),
                     batch=self.batch,
                     sheet=spec.name,
                     row_number=row_number,
@@ -385,6 +387,14 @@ class LedgerImporter:
 
         names = {values["recipient_name"] for _r, values in pending}
         return {inst.name: inst for inst in Institution.objects.filter(name__in=names)}
+
+    def _channels(self, pending):
+        from home.models import DonationChannel
+
+        names = {values.get("channel_name") for _r, values in pending if values.get("channel_name")}
+        if not names:
+            return {}
+        return {channel.name: channel for channel in DonationChannel.objects.filter(name__in=names)}
 
     def _check_stock(self):
         if self.report or not self.goods_delta:

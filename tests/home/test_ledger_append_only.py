@@ -122,3 +122,17 @@ def test_the_flush_command_can_still_empty_the_database():
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM ledger_guard_bypass")
         assert cursor.fetchone()[0] == 0
+
+
+def test_the_triggers_survive_every_migration():
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite rebuilds tables on ALTER; PostgreSQL keeps triggers")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'ledger_%'")
+        names = {row[0] for row in cursor.fetchall()}
+    assert names == {
+        "ledger_entry_frozen_no_update",
+        "ledger_entry_frozen_no_delete",
+        "ledger_record_no_update",
+        "ledger_record_no_delete",
+    }

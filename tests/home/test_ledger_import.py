@@ -225,3 +225,20 @@ def test_large_files_are_queued_as_a_task_with_only_the_batch_id(
     # A redelivery of a finished batch does nothing.
     assert import_batch(batch.pk)["status"] == ImportStatus.DONE
     assert LedgerEntry.objects.count() == 30
+
+
+def test_cash_rows_are_linked_to_the_official_channel_they_name():
+    from tests.home.factories import DonationChannelFactory
+
+    channel = DonationChannelFactory(name="市慈善总会银行账户")
+    batch = upload(
+        files.ledger_workbook(
+            cash=[
+                files.cash_row("XJ001", channel="市慈善总会银行账户"),
+                files.cash_row("XJ002", channel="现场"),
+            ]
+        )
+    )
+    assert batch.status == ImportStatus.DONE
+    assert LedgerEntry.objects.get(number="XJ001").channel == channel
+    assert LedgerEntry.objects.get(number="XJ002").channel is None

@@ -194,6 +194,14 @@ class LedgerEntry(models.Model):
     amount = models.DecimalField(_("金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True)
     purpose = models.CharField(_("用途"), max_length=200, blank=True)
     channel_name = models.CharField(_("捐赠渠道"), max_length=200, blank=True)
+    channel = models.ForeignKey(
+        "home.DonationChannel",
+        verbose_name=_("官方渠道"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ledger_entries",
+    )
     # Goods.
     category = models.CharField(_("物资类别"), max_length=20, choices=GoodsCategory.choices, blank=True)
     item = models.CharField(_("物资名称"), max_length=200, blank=True)
