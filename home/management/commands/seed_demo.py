@@ -9,6 +9,7 @@ SEEDERS = (
     "workflows.demo.seed_users",
     "home.demo.seed_channels",
     "home.demo.seed_pages",
+    "snippets.demo.seed_inspections",
 )
 
 
