@@ -224,3 +224,25 @@ def test_a_wagtail_image_upload_of_a_tga_named_jpg_is_refused(client, users):
     assert response.status_code == 200
     assert "不支持的图片格式" in response.content.decode()
     assert not get_image_model().objects.exists()
+
+
+def test_the_orphan_cleanup_is_declared_as_an_hourly_schedule():
+    from workflows.scheduling import declared_schedules
+
+    spec = next(spec for spec in declared_schedules() if spec.name == "snippets.cleanup_orphan_photos")
+    assert spec.func == "snippets.tasks.cleanup_orphan_photos"
+    assert spec.minutes == 60
+    from snippets.tasks import cleanup_orphan_photos
+
+    assert cleanup_orphan_photos() == {"deleted": 0}
+
+
+def test_a_post_with_a_thousand_file_parts_is_refused(client, users):
+    from tests.snippets.factories import VisitFactory
+
+    visit = VisitFactory()
+    client.force_login(users[roles.INSPECTOR])
+    files = {f"photos-{i}": SimpleUploadedFile(f"{i}.jpg", b"x") for i in range(1000)}
+    response = client.post(reverse("snippets_visit_checklist", args=[visit.pk]), files)
+    assert response.status_code == 400
+    assert not Photo.objects.exists()
