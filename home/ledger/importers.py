@@ -46,6 +46,7 @@ from home.spreadsheets import (
 logger = logging.getLogger(__name__)
 
 CHUNK = 2000
+PROGRESS_EVERY = 200
 
 
 def _number(value):
@@ -246,6 +247,8 @@ class LedgerImporter:
         pending = []
         for row_number, values in read_sheet(workbook, spec, self.report):
             self.total_rows += 1
+            if self.total_rows % PROGRESS_EVERY == 0:
+                self.cache.set(progress_key(self.batch.pk), self.total_rows, 3600)
             if self._validate(spec, kind, row_number, values):
                 pending.append((row_number, values))
             if len(pending) >= CHUNK:
