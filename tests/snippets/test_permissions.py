@@ -185,3 +185,21 @@ def test_an_issue_logged_by_hand_on_a_planned_unannounced_visit_stays_hidden(use
     assert issue not in permissions.issues_for(users[roles.RESPONSIBLE_UNIT])
     assert issue not in permissions.issues_for(users[roles.COMMUNICATIONS])
     assert issue in permissions.issues_for(users[roles.INSPECTOR])
+
+
+def api_numbers(client):
+    response = client.get("/api/v2/issues/")
+    assert response.status_code == 200
+    return {item["number"] for item in response.json()["items"]}
+
+
+def test_the_issues_api_is_scoped_like_the_admin(client, users, world):
+    own, other = world["own_issue"].number, world["other_issue"].number
+    assert api_numbers(client) == set()
+    client.force_login(users[roles.RESPONSIBLE_UNIT])
+    assert api_numbers(client) == {own}
+    assert client.get(f"/api/v2/issues/{world['other_issue'].pk}/").status_code == 404
+    detail = client.get(f"/api/v2/issues/{world['own_issue'].pk}/").json()
+    assert detail["institution_name"] == "本单位敬老院"
+    client.force_login(users[roles.INSPECTOR])
+    assert api_numbers(client) == {own, other}
