@@ -10,6 +10,7 @@ SEEDERS = (
     "home.demo.seed_channels",
     "home.demo.seed_pages",
     "snippets.demo.seed_inspections",
+    "home.ledger.demo.seed_ledger",
 )
 
 
