@@ -11,6 +11,7 @@ SEEDERS = (
     "home.demo.seed_pages",
     "snippets.demo.seed_inspections",
     "home.ledger.demo.seed_ledger",
+    "workflows.demo_rectification.seed_rectification",
 )
 
 
