@@ -2,13 +2,13 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from snippets import permissions, services
+from snippets import importers, permissions, services
 from snippets.choices import VisitState
 from snippets.forms import ChecklistForm
 
@@ -126,3 +126,35 @@ def round_draw(request, pk):
         "snippets/round_draw.html",
         {"round": inspection_round, "can_draw": can_draw, "verified": verified, "visits": visits},
     )
+
+
+MAX_IMPORT_BYTES = 10 * 1024 * 1024
+
+
+def import_issues_view(request):
+    """Admin upload of the issue spreadsheet: same all-or-nothing rules as the command."""
+    if not request.user.has_perm("snippets.add_issue"):
+        raise PermissionDenied
+    result = None
+    error = None
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            error = _("请选择要上传的 Excel 文件。")
+        elif upload.size > MAX_IMPORT_BYTES:
+            error = _("文件过大（上限 10 MB）。")
+        else:
+            result = importers.import_issues(upload, request.user, dry_run=bool(request.POST.get("dry_run")))
+            if result.ok and not result.dry_run:
+                messages.success(request, _("已导入 %(n)d 个问题。") % {"n": len(result.created)})
+                return redirect("wagtailsnippets_snippets_issue:list")
+    return TemplateResponse(request, "snippets/import_issues.html", {"result": result, "error": error})
+
+
+def issues_template_view(request):
+    if not request.user.has_perm("snippets.add_issue"):
+        raise PermissionDenied
+    response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="issues_template.xlsx"'
+    importers.write_template(response)
+    return response

@@ -307,6 +307,8 @@ def register_visit_urls():
         path("inspections/visits/", views.visit_list, name="snippets_visit_list"),
         path("inspections/visits/<int:pk>/", views.visit_checklist, name="snippets_visit_checklist"),
         path("inspections/rounds/<int:pk>/draw/", views.round_draw, name="snippets_round_draw"),
+        path("inspections/issues/import/", views.import_issues_view, name="snippets_import_issues"),
+        path("inspections/issues/template.xlsx", views.issues_template_view, name="snippets_issues_template"),
     ]
 
 
@@ -333,3 +335,13 @@ class VisitMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_visit_menu_item():
     return VisitMenuItem(_("检查任务"), reverse("snippets_visit_list"), icon_name="clipboard-list", order=205)
+
+
+class ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("snippets.add_issue")
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return ImportMenuItem(_("导入问题"), reverse("snippets_import_issues"), icon_name="upload", order=206)
