@@ -14,6 +14,11 @@ class HomeConfig(AppConfig):
 def _ensure_workflow_after_migrate(sender, **kwargs):
     # Reference data that must also survive a test-database flush, hence post_migrate rather than a
     # data migration. Idempotent.
+    from django.contrib.contenttypes.models import ContentType
+
     from home.services import ensure_moderation_workflow
 
+    # After a flush the cached content type ids point at deleted rows, and this handler runs before
+    # the contenttypes app's own one (which clears the cache) for this app's signal.
+    ContentType.objects.clear_cache()
     ensure_moderation_workflow()

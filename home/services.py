@@ -201,8 +201,6 @@ def ensure_moderation_workflow():
 
     from workflows import roles
 
-    # After a flush (transactional tests) the cached content type ids point at deleted rows.
-    ContentType.objects.clear_cache()
     leadership, _created = Group.objects.get_or_create(name=roles.group_name(roles.LEADERSHIP))
     task = GroupApprovalTask.objects.filter(name=TASK_NAME).first()
     if task is None:
