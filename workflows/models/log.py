@@ -67,6 +67,12 @@ class StageTransition(models.Model):
         raise AppendOnlyError("StageTransition rows are append-only")
 
     @property
+    def move_label(self):
+        from workflows.stages import MOVE_LABELS
+
+        return MOVE_LABELS.get(self.move, self.move)
+
+    @property
     def actor_display(self):
         if self.actor_name:
             return self.actor_name
