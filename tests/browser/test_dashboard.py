@@ -59,6 +59,9 @@ def test_leader_approves_a_closure_from_the_dashboard(page_as, submitted_issue, 
     assert page.locator('[data-figure="open"]').inner_text() == "3"
     assert page.locator("svg.dashboard-chart").count() >= 4
     page.screenshot(path=artifacts_dir / "dashboard-leader-before.png", full_page=True)
+    # The admin scrolls inside its own pane: capture the chart sections themselves too.
+    for name in ("stages", "urban-rural", "trend"):
+        page.locator(f"#section-{name}").screenshot(path=artifacts_dir / f"dashboard-chart-{name}.png")
 
     row.get_by_role("button", name="审批销号").click()
     page.wait_for_url("**/admin/dashboard/")

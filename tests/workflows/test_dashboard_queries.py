@@ -240,7 +240,6 @@ def _count_queries(scope):
 def test_query_count_stays_constant_as_data_grows(dashboard_data, leader_scope):
     from workflows.models import Escalation
 
-
     _count_queries(leader_scope)  # the user's groups are looked up once and kept on the user
     before = _count_queries(leader_scope)
     cat = dashboard_data["categories"]["B"]

@@ -601,6 +601,7 @@ def donation_figures(scope):
             }
         )
     stock.sort(key=lambda s: (s["category"], s["item"], s["specification"]))
+
     def money(value):
         return (value or Decimal("0")).quantize(Decimal("0.01"))
 

@@ -63,45 +63,52 @@ def _tables(data):
 
 
 def _charts(data):
+    """{table name: [(caption, svg), ...]}: the charts drawn above each table."""
     figures = data["inspections"]
     if not figures:
         return {}
-    ur = figures["urban_rural"]
-    urban, rural = _("城区"), _("农村")
+    ur_rows = [*figures["urban_rural"]["townships"], figures["urban_rural"]["total"]]
+
+    def paired(key, caption):
+        pairs = [
+            (
+                row["township"] or _("合计"),
+                (exports._percent(row["urban"][key]), exports._percent(row["rural"][key])),
+            )
+            for row in ur_rows
+        ]
+        return caption, charts.paired_bar_chart(caption, pairs, (_("城区"), _("农村")))
+
+    def bars(caption, items):
+        return caption, charts.bar_chart(caption, items)
+
+    trend = figures["trend"]
     return {
-        "stages": charts.bar_chart(
-            _("未销号问题（按阶段）"), [(r["label"], r["count"]) for r in figures["by_stage"]]
-        ),
-        "categories": charts.bar_chart(
-            _("未销号问题（按类别）"), [(r["label"], r["open"]) for r in figures["by_category"]]
-        ),
-        "escalation": charts.bar_chart(
-            _("逾期问题（按升级级别）"), [(r["label"], r["count"]) for r in figures["by_escalation"]]
-        ),
-        "urban-rural": charts.paired_bar_chart(
-            _("检查合格率（%）"),
-            [
-                (
-                    row["township"] or _("合计"),
-                    (
-                        exports._percent(row["urban"]["pass_rate"]),
-                        exports._percent(row["rural"]["pass_rate"]),
-                    ),
-                )
-                for row in [*ur["townships"], ur["total"]]
-            ],
-            (urban, rural),
-        ),
-        "close-category": charts.bar_chart(
-            _("销号用时中位数（天）"),
-            [(r["label"], r["median_days"]) for r in figures["time_to_close"]["by_category"]],
-        ),
-        "trend": charts.line_chart(
-            _("每日新增与销号"),
-            [r["day"].strftime("%m-%d") for r in figures["trend"]],
-            [[r["opened"] for r in figures["trend"]], [r["closed"] for r in figures["trend"]]],
-            (_("新增"), _("销号")),
-        ),
+        "stages": [bars(_("未销号问题（按阶段）"), [(r["label"], r["count"]) for r in figures["by_stage"]])],
+        "categories": [
+            bars(_("未销号问题（按类别）"), [(r["label"], r["open"]) for r in figures["by_category"]])
+        ],
+        "escalation": [
+            bars(_("逾期问题（按升级级别）"), [(r["label"], r["count"]) for r in figures["by_escalation"]])
+        ],
+        "urban-rural": [paired("pass_rate", _("检查合格率（%）")), paired("overdue_rate", _("逾期率（%）"))],
+        "close-category": [
+            bars(
+                _("销号用时中位数（天）"),
+                [(r["label"], r["median_days"]) for r in figures["time_to_close"]["by_category"]],
+            )
+        ],
+        "trend": [
+            (
+                _("每日新增与销号"),
+                charts.line_chart(
+                    _("每日新增与销号"),
+                    [r["day"].strftime("%m-%d") for r in trend],
+                    [[r["opened"] for r in trend], [r["closed"] for r in trend]],
+                    (_("新增"), _("销号")),
+                ),
+            )
+        ],
     }
 
 
@@ -118,7 +125,8 @@ def dashboard(request):
     sections = [
         {
             "table": table,
-            "chart": chart_svgs.get(name),
+            "charts": chart_svgs.get(name, []),
+            "collapsed": len(table.rows) > 12,
             "download": reverse("workflows_dashboard:export", args=[name]) + query,
         }
         for name, table in tables.items()

@@ -1,0 +1,104 @@
+"""The dashboard cache: served from the cache, made stale by changes, refreshed by the task; the
+admin home panel."""
+
+import pytest
+from django_q.models import OrmQ
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from snippets.models import Issue
+from tests.snippets.factories import IssueFactory
+from tests.workflows.test_dashboard_queries import dashboard_data  # noqa: F401 - fixture
+from workflows import roles
+from workflows.dashboard import cache, signals, tasks
+
+URL = reverse("workflows_dashboard:index")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache._cache().clear()
+    yield
+    cache._cache().clear()
+
+
+def _queued_refreshes():
+    return [q.func() for q in OrmQ.objects.all()].count("workflows.dashboard.tasks.refresh_dashboard")
+
+
+def _render(client):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL)
+    assert response.status_code == 200
+    return response.content.decode(), len(ctx.captured_queries)
+
+
+def test_figures_come_from_the_cache_until_the_data_changes(
+    client,
+    dashboard_data,  # noqa: F811
+    users,
+    django_capture_on_commit_callbacks,
+):
+    assert signals.WATCHED  # the module connects its receivers on import
+    client.force_login(users[roles.LEADERSHIP])
+    html, cold = _render(client)
+    assert 'data-figure="open">6<' in html
+    html, warm = _render(client)
+    assert warm < cold - 8  # the inspection and donation aggregates are not run again
+
+    with django_capture_on_commit_callbacks(execute=True):
+        IssueFactory(institution=dashboard_data["institutions"]["U1"])
+    html, _queries = _render(client)
+    assert 'data-figure="open">7<' in html
+    # One background refresh was queued for the burst of saves.
+    assert _queued_refreshes() == 1
+
+
+def test_refresh_task_recomputes_the_shared_figures(client, dashboard_data, users):  # noqa: F811
+    client.force_login(users[roles.LEADERSHIP])
+    _render(client)
+    Issue.objects.filter(pk=dashboard_data["issues"]["I7"].pk).update(stage="closed")  # no signal
+    cache.invalidate()
+    result = tasks.refresh_dashboard()
+    assert result["scope"] == "all"
+    html, queries_after_refresh = _render(client)
+    assert 'data-figure="open">5<' in html
+    cache.invalidate()
+    _html, queries_cold = _render(client)
+    assert queries_after_refresh < queries_cold
+
+
+def test_a_refresh_is_queued_once_per_burst(db):
+    assert tasks.queue_refresh() is True
+    assert tasks.queue_refresh() is False
+    assert _queued_refreshes() == 1
+
+
+def test_home_panel_shows_the_leaders_figures_and_closures(client, dashboard_data, users):  # noqa: F811
+    client.force_login(users[roles.LEADERSHIP])
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "未销号 6 项，其中逾期 3 项" in html
+    assert "累计 0.00 元" in html
+    assert reverse("workflows_dashboard:index") in html
+
+
+def test_home_panel_is_scoped_for_units_and_absent_without_a_role(
+    client,
+    dashboard_data,  # noqa: F811
+    make_user,
+    django_user_model,
+):
+    from django.contrib.auth.models import Permission
+
+    unit = make_user(roles.RESPONSIBLE_UNIT, username="unit-u1")
+    dashboard_data["institutions"]["U1"].responsible_users.add(unit)
+    client.force_login(unit)
+    html = client.get(reverse("wagtailadmin_home")).content.decode()
+    assert "未销号 1 项，其中逾期 0 项" in html
+    assert "累计" not in html
+    nobody = django_user_model.objects.create_user("nobody")
+    nobody.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(nobody)
+    assert "dashboard-summary-title" not in client.get(reverse("wagtailadmin_home")).content.decode()
