@@ -238,18 +238,23 @@ def send_reminders(today=None):
         ignore_conflicts=True,
         batch_size=2000,
     )
-    mine = DeadlineReminder.objects.filter(run_id=run_id).select_related(
-        "issue__institution", "issue__responsible_person"
+    mine = (
+        DeadlineReminder.objects.filter(run_id=run_id)
+        .select_related("issue__institution", "issue__responsible_person")
+        .prefetch_related("issue__institution__responsible_users")
     )
-    sent = 0
-    for reminder in mine.iterator(chunk_size=500):
-        issue = reminder.issue
-        sent += notices.notify(
-            notices.responsible_users(issue),
-            f"reminder:{issue.pk}:{reminder.deadline:%Y%m%d}",
-            _("整改即将到期：%(issue)s，期限 %(deadline)s") % {"issue": issue, "deadline": reminder.deadline},
-            issue=issue,
+    events = (
+        (
+            notices.prefetched_responsible_users(reminder.issue),
+            f"reminder:{reminder.issue_id}:{reminder.deadline:%Y%m%d}",
+            _("整改即将到期：%(issue)s，期限 %(deadline)s")
+            % {"issue": reminder.issue, "deadline": reminder.deadline},
+            "",
+            reminder.issue,
         )
+        for reminder in mine.iterator(chunk_size=1000)
+    )
+    sent = notices.bulk_notify(events)
     if sent:
         services.queue_on_commit("workflows.tasks.deliver_notifications")
     return {"reminded": mine.count(), "notifications": sent}
@@ -323,23 +328,27 @@ def escalate_overdue(today=None, notify=True):
 
 
 def _notify_escalations(run_id):
-    rows = Escalation.objects.filter(run_id=run_id, notified=True).select_related(
-        "issue__institution", "issue__responsible_person"
+    rows = (
+        Escalation.objects.filter(run_id=run_id, notified=True)
+        .select_related("issue__institution", "issue__responsible_person")
+        .prefetch_related("issue__institution__responsible_users")
     )
     role_users = {key: list(notices.users_in_role(key)) for key in (roles.INSPECTOR, roles.LEADERSHIP)}
-    count = 0
-    for row in rows.iterator(chunk_size=500):
-        issue = row.issue
-        recipients = list(notices.responsible_users(issue))
-        for key in LEVEL_RECIPIENT_ROLES[row.level]:
-            recipients += role_users[key]
-        count += notices.notify(
-            recipients,
-            f"escalation:{issue.pk}:{row.level}",
-            _("逾期%(level)s：%(issue)s（期限 %(deadline)s）")
-            % {"level": row.get_level_display(), "issue": issue, "deadline": row.deadline},
-            issue=issue,
-        )
+
+    def events():
+        for row in rows.iterator(chunk_size=1000):
+            issue = row.issue
+            recipients = notices.prefetched_responsible_users(issue)
+            for key in LEVEL_RECIPIENT_ROLES[row.level]:
+                recipients += role_users[key]
+            subject = _("逾期%(level)s：%(issue)s（期限 %(deadline)s）") % {
+                "level": row.get_level_display(),
+                "issue": issue,
+                "deadline": row.deadline,
+            }
+            yield recipients, f"escalation:{issue.pk}:{row.level}", subject, "", issue
+
+    count = notices.bulk_notify(events())
     if count:
         services.queue_on_commit("workflows.tasks.deliver_notifications")
     return count

@@ -40,6 +40,31 @@ def notify(recipients, key, subject, body="", issue=None):
     return Notification.objects.filter(key=key).count() - before
 
 
+def bulk_notify(events, batch_size=2000):
+    """Set-based `notify` for sweeps: `events` yields (recipients, key, subject, body, issue).
+    Rows are inserted in batches; existing (recipient, key) pairs are skipped by the constraint."""
+    batch, attempted = [], 0
+    for recipients, key, subject, body, issue in events:
+        for user in {u.pk: u for u in recipients}.values():
+            batch.append(Notification(recipient=user, key=key, subject=subject[:200], body=body, issue=issue))
+        if len(batch) >= batch_size:
+            Notification.objects.bulk_create(batch, ignore_conflicts=True)
+            attempted += len(batch)
+            batch = []
+    if batch:
+        Notification.objects.bulk_create(batch, ignore_conflicts=True)
+        attempted += len(batch)
+    return attempted
+
+
+def prefetched_responsible_users(issue):
+    """`responsible_users` without a query, for querysets that prefetch the institution's users."""
+    users = {user.pk: user for user in issue.institution.responsible_users.all() if user.is_active}
+    if issue.responsible_person_id and issue.responsible_person.is_active:
+        users[issue.responsible_person_id] = issue.responsible_person
+    return list(users.values())
+
+
 def for_user(user):
     return Notification.objects.filter(recipient=user)
 
