@@ -75,3 +75,26 @@ def test_screenshots_of_the_home_and_channels_pages(new_page, site_tree, artifac
     # The server-generated QR code loaded (natural width > 0) and is the size the page declared.
     assert page.evaluate("img => img.naturalWidth", qr.element_handle()) == int(qr.get_attribute("width"))
     page.screenshot(path=artifacts_dir / f"public-channels-{suffix}.png", full_page=True)
+
+
+def test_the_channel_edit_form_shows_payment_fields_and_hides_the_version(page_as, site_tree, artifacts_dir):
+    from home.models import DonationChannel
+
+    channel = DonationChannel.objects.get(kind="bank")
+    editor = page_as(roles.COMMUNICATIONS)
+    editor.goto(f"/admin/snippets/home/donationchannel/edit/{channel.pk}/")
+    assert editor.locator("#id_account_number").input_value() == channel.account_number
+    version = editor.locator("input[name='payment_version']")
+    assert version.get_attribute("type") == "hidden" and version.input_value() == "0"
+    editor.screenshot(path=artifacts_dir / "admin-channel-edit.png", full_page=True)
+
+
+def test_a_visitor_checks_an_unknown_account_and_is_warned(new_page, site_tree, artifacts_dir):
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto("/check/")
+    page.fill("#id_account_number", "6222 9999 8888 7777")
+    page.click("form.check-form button[type=submit]")
+    page.wait_for_selector(".check-unknown")
+    assert "不是本局公布的捐赠渠道" in page.locator(".check-unknown h2").inner_text()
+    assert page.locator(".check-unknown a[href^='tel:']").inner_text() == "0571 12345"
+    page.screenshot(path=artifacts_dir / "public-channel-check-unknown.png", full_page=True)
