@@ -80,9 +80,12 @@ class IssueForm(WagtailAdminModelForm):
                 self.fields[name].required = False
                 self.fields[name].help_text = _("留空则按问题类别的默认值。")
         user = self.for_user
+        # Choice lists only offer what the user may see (a disabled select still lists its options).
+        scopes = {"institution": permissions.institutions_for, "visit": permissions.visits_for}
+        for name, scope in scopes.items():
+            if name in self.fields and user is not None:
+                self.fields[name].queryset = scope(user)
         if user is not None and not permissions.sees_everything(user):
-            if "institution" in self.fields:
-                self.fields["institution"].queryset = permissions.institutions_for(user)
             for name, field in self.fields.items():
                 if name not in self.UNIT_EDITABLE:
                     field.disabled = True

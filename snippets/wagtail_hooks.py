@@ -33,6 +33,7 @@ from snippets.models import (
     IssueCategory,
     Visit,
 )
+from snippets.panels import PhotoGalleryPanel
 from workflows.choices import Stage
 
 
@@ -275,6 +276,7 @@ class IssueViewSet(ScopedSnippetViewSet):
             FieldPanel("responsible_person"),
             FieldPanel("rectification_plan"),
             FieldPanel("photos"),
+            PhotoGalleryPanel(),
         ],
         base_form_class=IssueForm,
     )

@@ -203,3 +203,26 @@ def test_the_issues_api_is_scoped_like_the_admin(client, users, world):
     assert detail["institution_name"] == "本单位敬老院"
     client.force_login(users[roles.INSPECTOR])
     assert api_numbers(client) == {own, other}
+
+
+def test_a_responsible_units_issue_form_lists_no_hidden_visit_or_other_institution(
+    client, users, world, unannounced_visit
+):
+    client.force_login(users[roles.RESPONSIBLE_UNIT])
+    content = client.get(issue_url("edit", world["own_issue"])).content.decode()
+    assert "本单位敬老院" in content
+    assert "暗访第一轮" not in content
+    assert "别家敬老院" not in content
+
+
+def test_the_issue_form_shows_its_photos_through_the_checked_view(client, users, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from snippets.images import sanitise_image
+    from tests.snippets.factories import make_jpeg
+
+    clean = sanitise_image(SimpleUploadedFile("a.jpg", make_jpeg()))
+    [photo] = services.store_photos([clean], users[roles.INSPECTOR], issue=world["own_issue"])
+    client.force_login(users[roles.RESPONSIBLE_UNIT])
+    content = client.get(issue_url("edit", world["own_issue"])).content.decode()
+    assert f'src="/inspection-photos/{photo.pk}/"' in content

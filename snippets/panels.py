@@ -1,0 +1,26 @@
+from django.utils.translation import gettext_lazy as _
+
+from wagtail.admin.panels import Panel
+
+
+class PhotoGalleryPanel(Panel):
+    """The issue's photos, shown through the permission-checked photo view (never a public URL)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("heading", _("已上传照片"))
+        super().__init__(**kwargs)
+
+    @property
+    def clean_name(self):
+        return super().clean_name or "photo_gallery"
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "snippets/panels/photo_gallery.html"
+
+        def is_shown(self):
+            return bool(self.instance.pk) and self.instance.photos.exists()
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["photos"] = self.instance.photos.all()
+            return context
