@@ -77,3 +77,45 @@ def test_gps_and_device_tags_are_stripped_and_orientation_applied():
     assert stored.size == (20, 60)
     assert (clean.width, clean.height) == (20, 60)
     assert clean.content != content
+
+
+BOMB_RSS_SCRIPT = """
+import resource, sys
+import django
+django.setup()
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from snippets.images import sanitise_image
+from tests.snippets.factories import make_png_bomb
+bombs = [make_png_bomb((12000, 12000)), make_png_bomb((30000, 30000))]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+for content in bombs:
+    try:
+        sanitise_image(SimpleUploadedFile("bomb.png", content))
+    except ValidationError:
+        pass
+    else:
+        sys.exit("bomb accepted")
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)
+"""
+
+
+def test_refusing_bombs_costs_under_100_mb_of_memory():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="cms.settings.test")
+    result = subprocess.run(
+        [sys.executable, "-c", BOMB_RSS_SCRIPT],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    delta_kb = int(result.stdout.strip().splitlines()[-1])
+    assert delta_kb < 100 * 1024
