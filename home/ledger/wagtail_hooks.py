@@ -33,7 +33,6 @@ class LedgerToolsViewSet(ViewSet):
     icon = "upload"
     menu_label = _("导入台账")
     menu_icon = "upload"
-    add_to_admin_menu = True
 
     @property
     def menu_url(self):
@@ -64,7 +63,6 @@ class LateViewSet(ViewSet):
     name = "ledger_late"
     menu_label = _("时效提醒")
     menu_icon = "time"
-    add_to_admin_menu = True
 
     @property
     def menu_url(self):
@@ -101,7 +99,6 @@ for _model in (LedgerEntry, ImportBatch, DisclosureRecord):
 
 
 class ReadOnlyViewSet(ModelViewSet):
-    add_to_admin_menu = True
     inspect_view_enabled = True
 
 
@@ -110,7 +107,6 @@ class LedgerEntryViewSet(ReadOnlyViewSet):
     model = LedgerEntry
     icon = "list-ul"
     menu_label = _("台账记录")
-    add_to_admin_menu = True
     inspect_view_enabled = True
     list_display = ["number", "kind", "entry_date", "amount", "item", "quantity", "unit", "frozen"]
     list_filter = ["kind", "entry_date", "frozen", "category"]
@@ -148,7 +144,6 @@ class ImportBatchViewSet(ReadOnlyViewSet):
     model = ImportBatch
     icon = "doc-full"
     menu_label = _("导入记录")
-    add_to_admin_menu = True
     inspect_view_enabled = True
     list_display = ["filename", "uploaded_by", "created_at", "status", "message"]
     list_filter = ["status"]
@@ -160,7 +155,6 @@ class DisclosureRecordViewSet(ReadOnlyViewSet):
     model = DisclosureRecord
     icon = "lock"
     menu_label = _("公示记录与摘要链")
-    add_to_admin_menu = True
     inspect_view_enabled = True
     list_display = ["disclosure_date", "version", "sequence", "published_at", "digest", "bypassed_moderation"]
     form_fields = ["reason"]
