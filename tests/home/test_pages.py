@@ -26,7 +26,7 @@ def test_the_home_page_shows_the_appeal_totals_channels_and_a_donate_button(clie
     html = client.get("/").content.decode()
     assert "抗击疫情 爱心捐赠" in html
     assert appeal.lead in html
-    assert "累计到账资金" in html and "0.00" in html
+    assert "累计到账资金" in html and '<dd class="total-cash">0.00</dd>' in html
     assert "慈善总会专户" in html
     # Grouped in fours for reading aloud; the copy button carries the bare digits.
     assert "6222 0210 0104 2368 117" in html
@@ -183,3 +183,11 @@ def test_a_channel_preview_renders_the_draft_card(client, users):
     html = client.get(url).content.decode()
     assert "预览中的名称" in html
     assert "预览中的名称" not in client.get("/channels/").content.decode()
+
+
+def test_the_cash_total_is_grouped_by_thousands():
+    from decimal import Decimal
+
+    from home.templatetags.home_tags import yuan
+
+    assert yuan(Decimal("618086.4")) == "618,086.40"
