@@ -154,3 +154,30 @@ class ChecklistForm(forms.Form):
             )
             for answer in self.answers
         }
+
+
+class InspectionRoundForm(WagtailAdminModelForm):
+    """Once the draw is sealed its parameters and the mode are fixed: the commitment covers them."""
+
+    SEALED_FIELDS = (
+        "mode",
+        "institutions",
+        "draw_institution_count",
+        "draw_kinds",
+        "draw_inspectors_per_visit",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.is_sealed:
+            for name in self.SEALED_FIELDS:
+                if name in self.fields:
+                    self.fields[name].disabled = True
+                    self.fields[name].help_text = _("已抽取并封存，不能修改。")
+
+    def clean(self):
+        cleaned = super().clean()
+        starts_on, ends_on = cleaned.get("starts_on"), cleaned.get("ends_on")
+        if starts_on and ends_on and ends_on < starts_on:
+            self.add_error("ends_on", _("结束日期不能早于开始日期。"))
+        return cleaned

@@ -23,7 +23,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from snippets import permissions, services, views
 from snippets.choices import Area
-from snippets.forms import IssueForm
+from snippets.forms import InspectionRoundForm, IssueForm
 from snippets.models import (
     ChecklistTemplate,
     InspectionRound,
@@ -202,21 +202,24 @@ class InspectionRoundViewSet(ScopedSnippetViewSet):
     list_filter = ["mode"]
     search_fields = ["name"]
     list_export = ["name", "mode", "starts_on", "ends_on", "sealed_at", "draw_commitment", "revealed_seed"]
-    panels = [
-        FieldPanel("name"),
-        FieldPanel("mode"),
-        FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
-        FieldPanel("team"),
-        FieldPanel("institutions"),
-        MultiFieldPanel(
-            [
-                FieldPanel("draw_institution_count"),
-                FieldPanel("draw_kinds"),
-                FieldPanel("draw_inspectors_per_visit"),
-            ],
-            heading=_("双随机抽取"),
-        ),
-    ]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("mode"),
+            FieldRowPanel([FieldPanel("starts_on"), FieldPanel("ends_on")]),
+            FieldPanel("team"),
+            FieldPanel("institutions"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("draw_institution_count"),
+                    FieldPanel("draw_kinds"),
+                    FieldPanel("draw_inspectors_per_visit"),
+                ],
+                heading=_("双随机抽取"),
+            ),
+        ],
+        base_form_class=InspectionRoundForm,
+    )
 
 
 class VisitViewSet(ScopedSnippetViewSet):

@@ -150,3 +150,31 @@ def test_other_roles_cannot_draw_a_round(client, setting, users, role):
         assert "/login/" in response["Location"] or response["Location"] == "/admin/"
     inspection_round.refresh_from_db()
     assert not inspection_round.is_sealed
+
+
+def test_a_sealed_rounds_draw_parameters_cannot_be_changed_in_the_admin(client, setting, users):
+    inspection_round, _institutions, inspectors = setting
+    services.draw_round(inspection_round, actor=None, seed="s")
+    client.force_login(users[roles.INSPECTOR])
+    url = reverse("wagtailsnippets_snippets_inspectionround:edit", args=[inspection_round.pk])
+    response = client.post(
+        url,
+        {
+            "name": "改名的轮次",
+            "mode": "open",
+            "starts_on": "2026-11-23",
+            "ends_on": "2026-11-30",
+            "team": [user.pk for user in inspectors],
+            "institutions": [],
+            "draw_institution_count": 1,
+            "draw_kinds": ["funeral_home"],
+            "draw_inspectors_per_visit": 1,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    inspection_round.refresh_from_db()
+    assert inspection_round.name == "改名的轮次"
+    assert inspection_round.mode == RoundMode.UNANNOUNCED
+    assert inspection_round.draw_institution_count == 5
+    assert inspection_round.draw_kinds == [InstitutionKind.TOWNSHIP_ELDER_CARE]
+    assert inspection_round.institutions.count() == 5
