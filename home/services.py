@@ -55,6 +55,19 @@ def claim_payment_edit(channel, expected_version, changed_fields, user):
     return new_version
 
 
+def changed_payment_fields(edited):
+    """Payment fields of `edited` that differ from the channel's latest saved state (draft or live)."""
+    if edited.pk is None:
+        return []
+    current = DonationChannel.objects.get(pk=edited.pk).get_latest_revision_as_object()
+    return [
+        name
+        for name in PAYMENT_FIELDS
+        if getattr(edited, DonationChannel._meta.get_field(name).attname)
+        != getattr(current, DonationChannel._meta.get_field(name).attname)
+    ]
+
+
 def _stale_message(channel):
     from wagtail.models import ModelLogEntry
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList, TabbedInterface
+from wagtail.admin.views import generic
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet
 
@@ -13,15 +14,18 @@ from home.forms import DonationChannelAdminForm
 from home.models import DonationChannel
 
 
-class DonationChannelEditView(EditView):
-    """Saves only if the payment details have not changed since the form was opened."""
+class PaymentDetailsGuardMixin:
+    """Saves only if the payment details have not changed since the form was opened.
+
+    Used by the edit view and by the revert-to-revision view (which replaces save_instance).
+    """
 
     def save_instance(self):
         form = self.form
         services.claim_payment_edit(
             form.instance,
             expected_version=form.cleaned_data["payment_version"],
-            changed_fields=form.changed_data,
+            changed_fields=services.changed_payment_fields(form.instance),
             user=self.request.user,
         )
         return super().save_instance()
@@ -42,6 +46,10 @@ class DonationChannelEditView(EditView):
             return response
 
 
+class DonationChannelEditView(PaymentDetailsGuardMixin, EditView):
+    pass
+
+
 class DonationChannelViewSet(SnippetViewSet):
     model = DonationChannel
     icon = "link"
@@ -49,6 +57,15 @@ class DonationChannelViewSet(SnippetViewSet):
     menu_order = 210
     add_to_admin_menu = True
     edit_view_class = DonationChannelEditView
+
+    @property
+    def revisions_revert_view_class(self):
+        return type(
+            "DonationChannelRevertView",
+            (PaymentDetailsGuardMixin, generic.RevisionsRevertMixin, EditView),
+            {"view_name": "revisions_revert"},
+        )
+
     list_display = ["name", "kind", "status", "sort_order", "live"]
     list_filter = ["kind", "status", "live"]
     search_fields = ["name", "account_number"]

@@ -178,3 +178,32 @@ def test_scheduled_publishing_is_declared_as_a_schedule_every_minute():
     (spec,) = SCHEDULES
     assert spec.func == "home.tasks.publish_scheduled"
     assert (spec.schedule_type, spec.minutes) == ("I", 1)
+
+
+def test_reverting_to_an_older_revision_is_guarded_and_logged_as_a_payment_change(client, users):
+    channel = factories.DonationChannelFactory(account_number="6222 0210 0000 1111")
+    old_revision = channel.latest_revision
+    leader = users[roles.LEADERSHIP]
+    assert client.login(username=leader.username, password=TEST_PASSWORD)
+    client.post(
+        _edit_url(channel),
+        channel_form_data(channel, action="action-publish", account_number="6222 0210 0000 2222"),
+    )
+    channel.refresh_from_db()
+    assert channel.payment_version == 1
+    revert_url = reverse(
+        "wagtailsnippets_home_donationchannel:revisions_revert", args=[channel.pk, old_revision.pk]
+    )
+    html = client.get(revert_url).content.decode()
+    assert 'name="payment_version" value="1"' in html
+    # A revert form opened before another payment change is stale too.
+    DonationChannel.objects.filter(pk=channel.pk).update(payment_version=2)
+    stale = channel_form_data(channel, account_number="6222 0210 0000 1111", payment_version=1)
+    assert client.post(revert_url, stale).status_code == 409
+    fresh = channel_form_data(channel, account_number="6222 0210 0000 1111", payment_version=2)
+    assert client.post(revert_url, fresh).status_code == 302
+    entries = ModelLogEntry.objects.for_instance(channel).filter(action=services.PAYMENT_CHANGE_ACTION)
+    assert entries.count() == 2
+    assert entries.order_by("-timestamp", "-pk").first().data["fields"] == ["account_number"]
+    latest = DonationChannel.objects.get(pk=channel.pk).get_latest_revision_as_object()
+    assert latest.account_number == "6222 0210 0000 1111"
