@@ -256,7 +256,7 @@ def test_query_count_stays_constant_as_data_grows(dashboard_data, leader_scope):
         Escalation.objects.create(issue=closed, level=1, run_id="t", deadline=d(11, 22))
     after = _count_queries(leader_scope)
     assert before == after
-    assert before <= 15
+    assert before <= 18
 
 
 def _log(issue, move, source, target, version, actor=None):
@@ -271,7 +271,15 @@ def test_overdue_items_by_highest_escalation_level(dashboard_data, leader_scope)
     from workflows.models import Escalation
 
     issues = dashboard_data["issues"]
-    for issue, level in ((issues["I6"], 1), (issues["I6"], 2), (issues["I3"], 1), (issues["I1"], 3)):
+    # As the sweep leaves them: every level up to the one reached.
+    escalated = (
+        (issues["I6"], 1),
+        (issues["I6"], 2),
+        (issues["I3"], 1),
+        (issues["I1"], 1),
+        (issues["I1"], 2),
+    )
+    for issue, level in escalated + ((issues["I1"], 3),):
         Escalation.objects.create(issue=issue, level=level, run_id="t", deadline=issue.deadline)
     rows = [(r["level"], r["count"]) for r in queries.overdue_by_escalation(leader_scope)]
     # I4 not escalated yet, I3 at 提醒, I6 at 督办; the closed I1 is not overdue any more.
@@ -285,8 +293,7 @@ def test_median_days_to_close_per_category_and_township_from_the_log(db, users):
     cat_b = IssueCategoryFactory(code="disinfection")
     town1 = InstitutionFactory(township="城关镇")
     town2 = InstitutionFactory(township="河口镇")
-    now = timezone.now()
-    # (category, institution, days from registration to closure)
+    # (category, institution, days from the day found to the day closed)
     for category, institution, days in (
         (cat_a, town1, 2),
         (cat_a, town2, 4),
@@ -295,7 +302,8 @@ def test_median_days_to_close_per_category_and_township_from_the_log(db, users):
         (cat_b, town2, 4),
     ):
         issue = IssueFactory(category=category, institution=institution)
-        Issue.objects.filter(pk=issue.pk).update(stage="closed", created_at=now - dt.timedelta(days=days))
+        found = timezone.localdate() - dt.timedelta(days=days)
+        Issue.objects.filter(pk=issue.pk).update(stage="closed", found_on=found)
         _log(issue, "close", "submitted", "closed", 4)
     # An open item has no closure and no effect on the medians.
     IssueFactory(category=cat_a, institution=town1)

@@ -12,18 +12,18 @@ from decimal import Decimal
 
 from django.db.models import (
     Count,
-    DurationField,
+    DateField,
     Exists,
-    ExpressionWrapper,
     F,
+    Func,
+    IntegerField,
     Max,
     OuterRef,
     Q,
     Subquery,
     Sum,
-    Window,
 )
-from django.db.models.functions import RowNumber, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +32,7 @@ from snippets.models import ChecklistAnswer, Issue, Visit
 from snippets.permissions import issues_for, visits_for
 from workflows import roles
 from workflows.choices import Stage
+from workflows.stages import OPEN_STAGES
 
 OLDEST_LIMIT = 10
 RECURRENCE_LIMIT = 10
@@ -92,6 +93,11 @@ class DashboardScope:
     @property
     def allowed(self):
         return self.shows_inspections or self.shows_donations
+
+    @property
+    def unrestricted(self):
+        """Sees every issue: the scope filter can be left out of joins (it would only cost time)."""
+        return self.sees_everything and self.institution is None
 
     @property
     def key(self):
@@ -338,42 +344,48 @@ def is_recurrence(issue):
 
 
 def recurrences(scope, limit=RECURRENCE_LIMIT):
-    """Institution × category pairs found in two or more rounds, most rounds first: one query.
+    """Institution × category pairs found in two or more rounds, most rounds (then most open items)
+    first: one grouped query on ids, then the names of the `limit` shown pairs (two small queries).
 
-    `count` is the number of such pairs, `issues` the number of issues that are repeats (found after
-    the pair's first round), both from the same grouped query.
+    `count` is the number of such pairs; the grouping is over (institution, category) pairs, a set
+    bounded by the reference data, not by the number of issues.
     """
-    rows = list(
+    from snippets.models import Institution, IssueCategory
+
+    pairs = list(
         scope.issues()
         .filter(visit__isnull=False)
         .order_by()
-        .values("institution_id", "institution__name", "institution__area", "category_id", "category__name")
+        .values_list("institution_id", "category_id")
         .annotate(
-            rounds=Count("visit__inspection_round", distinct=True),
+            # One visit per round and institution (a constraint), so distinct visits are rounds;
+            # counting them avoids joining the visits table.
+            rounds=Count("visit", distinct=True),
             open=Count("pk", filter=~Q(stage=Stage.CLOSED)),
         )
         .filter(rounds__gte=2)
-        .order_by("-rounds", "institution__name", "category__name")
     )
+    pairs.sort(key=lambda p: (-p[2], -p[3], p[0], p[1]))
+    shown = pairs[:limit]
+    institutions = {
+        i["pk"]: i
+        for i in Institution.objects.filter(pk__in={p[0] for p in shown}).values("pk", "name", "area")
+    }
+    categories = dict(IssueCategory.objects.filter(pk__in={p[1] for p in shown}).values_list("pk", "name"))
     area_labels = dict(Area.choices)
     items = [
         {
-            "institution_id": r["institution_id"],
-            "institution": r["institution__name"],
-            "area": str(area_labels.get(r["institution__area"], r["institution__area"])),
-            "category_id": r["category_id"],
-            "category": r["category__name"],
-            "rounds": r["rounds"],
-            "open": r["open"],
+            "institution_id": institution_id,
+            "institution": institutions[institution_id]["name"],
+            "area": str(area_labels.get(institutions[institution_id]["area"], "")),
+            "category_id": category_id,
+            "category": categories[category_id],
+            "rounds": rounds,
+            "open": open_count,
         }
-        for r in rows
+        for institution_id, category_id, rounds, open_count in shown
     ]
-    return {"count": len(items), "items": items[:limit]}
-
-
-def recurrent_issue_count(scope):
-    """How many open issues are 反弹: one query."""
-    return _open(scope.issues()).filter(recurrence_filter()).count()
+    return {"count": len(pairs), "items": items}
 
 
 def inspection_figures(scope):
@@ -393,73 +405,123 @@ def inspection_figures(scope):
 
 
 def overdue_by_escalation(scope):
-    """Overdue open items by the highest escalation level reached (none, 提醒, 督办, 通报): one query."""
+    """Overdue open items by the highest escalation level reached (none, 提醒, 督办, 通报): two queries.
+
+    The overdue sweep (`workflows.automation.escalate_overdue`) gives an item every level up to the
+    one it reached (its cutoffs are nested), so the items whose top level is L are the rows at L
+    minus the rows at L+1: a grouped count of escalation rows, no per-item subquery."""
     from workflows.choices import EscalationLevel
     from workflows.models import Escalation
 
-    top = Escalation.objects.filter(issue=OuterRef("pk")).order_by("-level").values("level")[:1]
-    counts = dict(
-        _open(scope.issues())
-        .filter(deadline__lt=scope.today)
-        .annotate(top_level=Subquery(top))
-        .order_by()
-        .values_list("top_level")
-        .annotate(n=Count("pk"))
-    )
-    rows = [{"level": 0, "label": _("未升级"), "count": counts.get(None, 0)}]
-    rows += [
-        {"level": value, "label": str(label), "count": counts.get(value, 0)}
-        for value, label in EscalationLevel.choices
-    ]
+    levels = [value for value, _label in EscalationLevel.choices]
+    overdue = _open(scope.issues()).filter(deadline__lt=scope.today)
+    escalations = Escalation.objects.filter(issue__stage__in=OPEN_STAGES, issue__deadline__lt=scope.today)
+    if not scope.unrestricted:
+        escalations = escalations.filter(issue__in=overdue)
+    reached = dict(escalations.order_by().values_list("level").annotate(n=Count("pk")))
+    total = overdue.count()
+    rows = [{"level": 0, "label": _("未升级"), "count": max(total - reached.get(levels[0], 0), 0)}]
+    for index, (value, label) in enumerate(EscalationLevel.choices):
+        higher = reached.get(levels[index + 1], 0) if index + 1 < len(levels) else 0
+        rows.append({"level": value, "label": str(label), "count": max(reached.get(value, 0) - higher, 0)})
     return rows
+
+
+class LocalDate(Func):
+    """The local calendar day of a timestamp, computed by the database itself (Django's TruncDate
+    runs a Python function per row on SQLite, which is what made 100,000 rows slow)."""
+
+    output_field = DateField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        minutes = int(timezone.localtime().utcoffset().total_seconds() // 60)
+        return f"date({sql}, '{minutes:+d} minutes')", params
+
+    def as_postgresql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(({sql} AT TIME ZONE %s) AS date)", (*params, timezone.get_current_timezone_name())
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(TruncDate(self.source_expressions[0]))
+
+
+class DaysBetween(Func):
+    """Whole days from a date (`start`) to the local day of a timestamp (`end`), in the database."""
+
+    output_field = IntegerField()
+
+    def __init__(self, start, end, **extra):
+        super().__init__(start, LocalDate(end), **extra)
+
+    def _parts(self, compiler):
+        start_sql, start_params = compiler.compile(self.source_expressions[0])
+        end_sql, end_params = compiler.compile(self.source_expressions[1])
+        return start_sql, end_sql, (*end_params, *start_params)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        start_sql, end_sql, params = self._parts(compiler)
+        return f"CAST(ROUND(julianday({end_sql}) - julianday({start_sql})) AS INTEGER)", params
+
+    def as_sql(self, compiler, connection, **extra):
+        # PostgreSQL: date - date is a whole number of days.
+        start_sql, end_sql, params = self._parts(compiler)
+        return f"({end_sql} - {start_sql})", params
 
 
 def _closures(scope):
     from workflows.models import StageTransition
 
-    return StageTransition.objects.filter(to_stage=Stage.CLOSED, issue__in=scope.issues())
+    closures = StageTransition.objects.filter(to_stage=Stage.CLOSED)
+    if scope.unrestricted:
+        return closures
+    return closures.filter(issue__in=scope.issues())
 
 
-def _medians(closures, group_fields):
-    """Median days from registration to closure per group, picked in SQL with window functions.
+def _median_from_histogram(histogram):
+    """Median of values given as {value: count}: walks the distinct values, not the rows."""
+    size = sum(histogram.values())
+    if not size:
+        return None
+    low_rank, high_rank = (size + 1) // 2, (size + 2) // 2
+    seen, low, high = 0, None, None
+    for value in sorted(histogram):
+        seen += histogram[value]
+        if low is None and seen >= low_rank:
+            low = value
+        if seen >= high_rank:
+            high = value
+            break
+    return (Decimal(low + high) / 2).quantize(Decimal("0.1"))
 
-    Only the one or two middle rows of each group come back, so the work in Python is per group.
-    """
-    duration = ExpressionWrapper(F("created_at") - F("issue__created_at"), output_field=DurationField())
-    partition = [F(name) for name in group_fields]
-    ranked = closures.annotate(
-        duration=duration,
-        rank=Window(RowNumber(), partition_by=partition, order_by=[duration.copy().asc(), F("pk").asc()]),
-        size=Window(Count("pk"), partition_by=partition),
+
+def _medians(closures, group_field):
+    """Median days from the day an item was found to the day it was closed, per group: one query
+    grouped by (group, whole days), so only distinct day counts come back."""
+    rows = (
+        closures.annotate(days=DaysBetween(F("issue__found_on"), F("created_at")))
+        .order_by()
+        .values_list(group_field, "days")
+        .annotate(n=Count("pk"))
     )
-    middle = ranked.filter(rank__gte=(F("size") + 1) / 2, rank__lte=(F("size") + 2) / 2)
-    found = {}
-    for row in middle.values(*group_fields, "duration", "size"):
-        key = tuple(row[name] for name in group_fields)
-        entry = found.setdefault(key, {"durations": [], "closed": row["size"]})
-        entry["durations"].append(row["duration"])
-    result = {}
-    for key, entry in found.items():
-        seconds = sum(d.total_seconds() for d in entry["durations"]) / len(entry["durations"])
-        result[key] = {
-            "median_days": Decimal(seconds / 86400).quantize(Decimal("0.1")),
-            "closed": entry["closed"],
-        }
-    return result
+    histograms = {}
+    for group, days, n in rows:
+        histograms.setdefault(group, {})
+        histograms[group][days] = histograms[group].get(days, 0) + n
+    return {
+        group: {"median_days": _median_from_histogram(h), "closed": sum(h.values())}
+        for group, h in histograms.items()
+    }
 
 
 def time_to_close(scope):
     """Median days to close per category and per township, from the transition log: two queries."""
     closures = _closures(scope)
-    by_category = _medians(closures, ["issue__category__name"])
-    by_township = _medians(closures, ["issue__institution__township"])
+    by_category = _medians(closures, "issue__category__name")
+    by_township = _medians(closures, "issue__institution__township")
     return {
-        "by_category": [
-            {"label": key[0], **value} for key, value in sorted(by_category.items(), key=lambda kv: kv[0])
-        ],
-        "by_township": [
-            {"label": key[0], **value} for key, value in sorted(by_township.items(), key=lambda kv: kv[0])
-        ],
+        "by_category": [{"label": key, **value} for key, value in sorted(by_category.items())],
+        "by_township": [{"label": key, **value} for key, value in sorted(by_township.items())],
     }
 
 
@@ -483,7 +545,7 @@ def trend(scope, days=TREND_DAYS):
     closed = dict(
         _closures(scope)
         .filter(created_at__gte=start_at)
-        .annotate(day=TruncDate("created_at", tzinfo=tz))
+        .annotate(day=LocalDate("created_at"))
         .order_by()
         .values_list("day")
         .annotate(n=Count("pk"))
