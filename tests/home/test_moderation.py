@@ -131,3 +131,24 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, site):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     edit_channel(client, site["channel"], action="action-publish", name="匿名修改")
     assert DonationChannel.objects.get(pk=site["channel"].pk).name != "匿名修改"
+
+
+@pytest.mark.parametrize(
+    ("role_key", "can_edit", "can_publish"),
+    [
+        (roles.COMMUNICATIONS, True, False),
+        (roles.LEADERSHIP, True, True),
+        (roles.ADMINISTRATOR, True, True),
+        (roles.INSPECTOR, False, False),
+        (roles.RESPONSIBLE_UNIT, False, False),
+    ],
+)
+def test_the_appeal_page_permissions_of_every_role(client, users, site, role_key, can_edit, can_publish):
+    appeal = site["appeal"]
+    login(client, users[role_key])
+    assert (client.get(reverse("wagtailadmin_pages:edit", args=[appeal.pk])).status_code == 200) is can_edit
+    edit_page(client, appeal, action="action-publish", lead=f"{role_key} 的导语")
+    published = AppealPage.objects.get(pk=appeal.pk).lead == f"{role_key} 的导语"
+    assert published is can_publish
+    drafted = f"{role_key} 的导语" in str(AppealPage.objects.get(pk=appeal.pk).get_latest_revision().content)
+    assert drafted is can_edit
