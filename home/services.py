@@ -123,6 +123,10 @@ class QRDecodeError(Exception):
     pass
 
 
+# A 48-megapixel phone photo passes; a decompression bomb does not reach the decoder.
+MAX_QR_PHOTO_PIXELS = 50_000_000
+
+
 def decode_qr(fileobj):
     """Decode the first QR code in an uploaded photo. Reads it in memory; nothing is stored."""
     import zxingcpp
@@ -130,6 +134,10 @@ def decode_qr(fileobj):
 
     try:
         with Image.open(fileobj) as image:
+            if image.width * image.height > MAX_QR_PHOTO_PIXELS:
+                raise QRDecodeError(_("照片尺寸过大，请缩小后再上传。"))
+            # JPEG decodes straight to a reduced size: a phone photo need not be decoded in full.
+            image.draft("RGB", (2000, 2000))
             image.load()
             image = image.convert("RGB")
             image.thumbnail((2000, 2000))

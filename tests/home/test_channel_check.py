@@ -122,3 +122,10 @@ def test_checks_are_rate_limited_per_client_address(client, channels):
         client.post(URL, {"account_number": "62220210 01042368117"}, REMOTE_ADDR="10.0.0.2").status_code
         == 200
     )
+
+
+def test_an_oversized_photo_is_refused_before_it_is_decoded(client, channels, monkeypatch):
+    monkeypatch.setattr(services, "MAX_QR_PHOTO_PIXELS", 100 * 100)
+    response = client.post(URL, {"qr_photo": png_of_qr("https://pay.example.gov.cn/donate/1")})
+    assert "照片尺寸过大" in response.content.decode()
+    assert "这是本局的官方捐赠渠道" not in response.content.decode()
