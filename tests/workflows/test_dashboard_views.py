@@ -136,10 +136,16 @@ def test_leader_approves_a_closure_from_the_dashboard_through_the_service(
     dashboard_data["institutions"]["R1"].responsible_users.add(unit)
     Issue.objects.filter(pk=issue.pk).update(stage_version=3)
     _log(issue, "submit", "in_progress", "submitted", 3, actor=unit)
+    url = reverse("workflows_dashboard:decide", args=[issue.pk, "close"])
+    # An administrator (a superuser too) holds no leadership rights: no list, no closing.
+    admin = _client(client, users[roles.ADMINISTRATOR])
+    assert f'data-issue="{issue.pk}"' not in admin.get(URL).content.decode()
+    assert _refused(admin.post(url, {"expected_version": 3}))
+    issue.refresh_from_db()
+    assert issue.stage == "submitted"
     leader = _client(client, users[roles.LEADERSHIP])
     html = leader.get(URL).content.decode()
     assert f'data-issue="{issue.pk}"' in html
-    url = reverse("workflows_dashboard:decide", args=[issue.pk, "close"])
     response = leader.post(url, {"expected_version": 3, "request_key": "k1"})
     assert response.status_code == 302
     issue.refresh_from_db()

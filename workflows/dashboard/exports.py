@@ -47,6 +47,15 @@ def inspection_tables(figures):
             [[r["label"], r["open"], r["overdue"]] for r in figures["by_category"]],
         ),
         Table(
+            "institutions",
+            _("未销号问题最多的机构"),
+            [_("机构"), _("乡镇（街道）"), _("城乡"), _("未销号"), _("其中逾期")],
+            [
+                [r["label"], r["township"], r["area"], r["open"], r["overdue"]]
+                for r in figures["by_institution"]
+            ],
+        ),
+        Table(
             "escalation",
             _("逾期问题（按升级级别）"),
             [_("级别"), _("数量")],

@@ -44,7 +44,7 @@ INSPECTION_ROLES = (roles.INSPECTOR, roles.LEADERSHIP, roles.ADMINISTRATOR, role
 # Communications prepare the daily disclosure, so the donation figures are theirs to see; the same
 # figures are published every day anyway. Inspection figures are not theirs.
 DONATION_ROLES = (roles.COMMUNICATIONS, roles.LEADERSHIP, roles.ADMINISTRATOR)
-CLOSURE_ROLES = (roles.LEADERSHIP, roles.INSPECTOR, roles.ADMINISTRATOR)
+CLOSURE_ROLES = (roles.LEADERSHIP, roles.INSPECTOR)
 
 
 def _role_keys(user):
@@ -87,8 +87,16 @@ class DashboardScope:
         return bool(self.role_keys & set(DONATION_ROLES))
 
     @property
+    def closure_roles(self):
+        """Roles that may decide closures, from explicit group membership only: the transition
+        service gives a superuser no rectification rights (separation of duties)."""
+        from workflows.services import actor_roles
+
+        return actor_roles(self.user) & set(CLOSURE_ROLES)
+
+    @property
     def shows_closures(self):
-        return bool(self.role_keys & set(CLOSURE_ROLES))
+        return bool(self.closure_roles)
 
     @property
     def allowed(self):
@@ -174,6 +182,41 @@ def open_by_category(scope):
             "overdue": r["overdue"],
         }
         for r in rows
+    ]
+
+
+INSTITUTION_LIMIT = 15
+
+
+def open_by_institution(scope, limit=INSTITUTION_LIMIT):
+    """The institutions with the most open items (then most overdue): a grouped, sorted and limited
+    query on ids, and one query for the names of the rows shown."""
+    from snippets.models import Institution
+
+    rows = list(
+        _open(scope.issues())
+        .order_by()
+        .values_list("institution_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=scope.today)))
+        .order_by("-open", "-overdue", "institution_id")[:limit]
+    )
+    names = {
+        i["pk"]: i
+        for i in Institution.objects.filter(pk__in=[r[0] for r in rows]).values(
+            "pk", "name", "township", "area"
+        )
+    }
+    areas = dict(Area.choices)
+    return [
+        {
+            "institution_id": pk,
+            "label": names[pk]["name"],
+            "township": names[pk]["township"],
+            "area": str(areas.get(names[pk]["area"], "")),
+            "open": open_count,
+            "overdue": overdue,
+        }
+        for pk, open_count, overdue in rows
     ]
 
 
@@ -394,6 +437,7 @@ def inspection_figures(scope):
         "headline": headline(scope),
         "by_stage": open_by_stage(scope),
         "by_category": open_by_category(scope),
+        "by_institution": open_by_institution(scope),
         "overdue_by_age": overdue_by_age(scope),
         "oldest": oldest_open(scope),
         "urban_rural": urban_rural(scope),
@@ -567,7 +611,7 @@ def closure_requests(scope, limit=CLOSURE_LIMIT):
     buttons; the transition service checks again when a button is pressed."""
     from workflows.models import StageTransition
 
-    keys = scope.role_keys
+    keys = scope.closure_roles
     issues = scope.issues().filter(stage=Stage.SUBMITTED)
     if roles.LEADERSHIP in keys:
         pass

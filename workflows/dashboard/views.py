@@ -88,6 +88,9 @@ def _charts(data):
         "categories": [
             bars(_("未销号问题（按类别）"), [(r["label"], r["open"]) for r in figures["by_category"]])
         ],
+        "institutions": [
+            bars(_("未销号问题最多的机构"), [(r["label"], r["open"]) for r in figures["by_institution"]])
+        ],
         "escalation": [
             bars(_("逾期问题（按升级级别）"), [(r["label"], r["count"]) for r in figures["by_escalation"]])
         ],
