@@ -161,6 +161,9 @@ def test_oldest_open_items_come_first_with_days_open(dashboard_data, leader_scop
     assert rows[0]["days_open"] == 46
     assert rows[0]["overdue"] is True
     assert rows[2]["overdue"] is False
+    # I4 (found again at 城关村敬老院 in round 2) is flagged 反弹; oldest first: I6 I3 I7 I2 I4 I5.
+    flags = [r["recurrence"] for r in queries.oldest_open(leader_scope)]
+    assert flags == [False, False, False, False, True, False]
 
 
 def test_urban_rural_comparison_per_township_with_gap_highlighted(leader_scope):

@@ -79,6 +79,7 @@ def inspection_tables(figures):
                 _("发现日期"),
                 _("整改期限"),
                 _("已历天数"),
+                _("反弹"),
             ],
             [
                 [
@@ -90,6 +91,7 @@ def inspection_tables(figures):
                     r["found_on"],
                     r["deadline"],
                     r["days_open"],
+                    _("反弹") if r["recurrence"] else "",
                 ]
                 for r in figures["oldest"]
             ],

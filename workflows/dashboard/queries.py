@@ -256,8 +256,11 @@ def oldest_open(scope, limit=OLDEST_LIMIT):
         )[:limit]
     )
     stage_labels = dict(Stage.choices)
+    rows = list(rows)
+    recurrent = recurrent_ids(r["pk"] for r in rows)
     return [
         {
+            "recurrence": r["pk"] in recurrent,
             "pk": r["pk"],
             "number": r["number"],
             "title": r["title"],
@@ -379,6 +382,14 @@ def recurrence_filter():
         visit__inspection_round__starts_on__lt=OuterRef("visit__inspection_round__starts_on"),
     )
     return Exists(earlier)
+
+
+def recurrent_ids(ids):
+    """Which of these (few) issue ids are 反弹: one query, the EXISTS runs only for them."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(Issue.objects.filter(pk__in=ids).filter(recurrence_filter()).values_list("pk", flat=True))
 
 
 def is_recurrence(issue):
@@ -640,7 +651,11 @@ def closure_requests(scope, limit=CLOSURE_LIMIT):
             "evidence",
         )[: limit + 1]
     )
-    return {"count": len(rows), "more": len(rows) > limit, "items": rows[:limit]}
+    items = rows[:limit]
+    recurrent = recurrent_ids(r["pk"] for r in items)
+    for item in items:
+        item["recurrence"] = item["pk"] in recurrent
+    return {"count": len(rows), "more": len(rows) > limit, "items": items}
 
 
 SUPPLY_SHORTAGE_CODE = "supply-shortage"
