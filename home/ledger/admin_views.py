@@ -1,6 +1,7 @@
 """Admin-side views of the ledger (wired in wagtail_hooks.py): upload, batch report, template and
 staff export downloads, late items, donor anonymity. Thin: the rules are in services."""
 
+import datetime as dt
 import io
 
 from django import forms
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -70,6 +72,7 @@ def upload(request):
         "ledger/admin/upload.html",
         {
             "form": form,
+            "draft_form": DraftForm(initial={"day": timezone.localdate() - dt.timedelta(days=1)}),
             "batches": batches,
             "page_title": _("导入捐赠台账"),
             "header_title": _("导入捐赠台账"),
@@ -139,7 +142,102 @@ def anonymise(request, pk):
     donor = get_object_or_404(Donor, pk=pk)
     services.anonymise_donor(donor, user=request.user)
     messages.success(request, _("已按捐赠人要求匿名，并删除其联系方式和证件号码"))
-    return redirect(request.POST.get("next") or reverse("ledger_admin:upload"))
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = reverse("ledger_admin:upload")
+    return redirect(target)
+
+
+class CorrectionForm(forms.Form):
+    number = forms.CharField(label=gettext_lazy("更正单号"), max_length=40)
+    entry_date = forms.DateField(
+        label=gettext_lazy("更正日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("更正原因"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    amount = forms.DecimalField(
+        label=gettext_lazy("金额调整（元，留空则全额冲销）"), max_digits=14, decimal_places=2, required=False
+    )
+    quantity = forms.IntegerField(label=gettext_lazy("数量调整（留空则全额冲销）"), required=False)
+
+
+class DraftForm(forms.Form):
+    day = forms.DateField(label=gettext_lazy("公示日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def manage_entry(request, pk):
+    """One entry: its donor, a correcting entry, and the donor's request for anonymity."""
+    require(request, PERM_VIEW_ENTRIES)
+    from home.ledger.models import LedgerEntry
+
+    entry = get_object_or_404(LedgerEntry.objects.select_related("donor", "corrects"), pk=pk)
+    form = CorrectionForm(initial={"entry_date": timezone.localdate(), "number": f"GZ-{entry.number}"})
+    if request.method == "POST":
+        require(request, PERM_IMPORT)
+        form = CorrectionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                correction = services.correct_entry(
+                    entry,
+                    number=data["number"].strip().upper(),
+                    entry_date=data["entry_date"],
+                    reason=data["reason"],
+                    amount=data["amount"],
+                    quantity=data["quantity"],
+                    user=request.user,
+                )
+            except services.LedgerError as exc:
+                form.add_error(None, exc.messages[0])
+            else:
+                messages.success(request, _("已登记更正 {number}").format(number=correction.number))
+                return redirect("ledger_admin:entry", pk=correction.pk)
+    private = None
+    if entry.donor_id and request.user.has_perm(PERM_EXPORT):
+        private = getattr(entry.donor, "private", None)
+    return TemplateResponse(
+        request,
+        "ledger/admin/entry.html",
+        {
+            "entry": entry,
+            "private": private,
+            "form": form,
+            "corrections": entry.corrections.order_by("entry_date", "number"),
+            "can_correct": request.user.has_perm(PERM_IMPORT),
+            "can_anonymise": request.user.has_perm(PERM_ANONYMISE),
+            "page_title": str(entry),
+            "header_title": str(entry),
+        },
+    )
+
+
+def find_entry(request):
+    require(request, PERM_VIEW_ENTRIES)
+    from home.ledger.models import LedgerEntry
+
+    number = (request.GET.get("number") or "").strip().upper()[:40]
+    entry = LedgerEntry.objects.filter(number=number).only("pk").first()
+    if entry is None:
+        messages.error(request, _("未找到单据 {number}").format(number=number))
+        return redirect("ledger_admin:upload")
+    return redirect("ledger_admin:entry", pk=entry.pk)
+
+
+@require_POST
+def draft(request):
+    require(request, PERM_IMPORT)
+    form = DraftForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写有效的日期"))
+        return redirect("ledger_admin:upload")
+    try:
+        page = services.draft_disclosure(form.cleaned_data["day"], user=request.user)
+    except services.LedgerError as exc:
+        messages.error(request, exc.messages[0])
+        return redirect("ledger_admin:upload")
+    messages.success(request, _("已起草并提交领导审核：{title}").format(title=page.title))
+    return redirect("wagtailadmin_pages:edit", page.pk)
 
 
 def _xlsx_response(buffer, filename):

@@ -90,52 +90,54 @@ def store_upload(fileobj, filename, user=None, dry_run=False):
 
 
 def probe_rows(path):
-    """Rows declared by the sheets' dimensions, after the safe-open checks; raises SpreadsheetError.
+    """Rows declared by the sheets' <dimension> (read from the zip, not parsed); raises SpreadsheetError.
 
-    Cheap (no row is read): it decides sync or async, and refuses a sheet that claims more rows or
-    columns than the caps before any task is queued. The caps are enforced again while reading.
+    Cheap: it decides sync or async and refuses a sheet claiming more rows or columns than the caps
+    before any task is queued. It does not open the workbook with openpyxl, which would parse a
+    sheet without <dimension> completely just to size it. The caps are enforced again while reading.
     """
+    import re
+    import zipfile
+
+    from openpyxl.utils.cell import range_boundaries
+
     from home.spreadsheets import (
         DEFAULT_MAX_COLUMNS,
         DEFAULT_MAX_ROWS,
         SpreadsheetError,
         limit,
-        open_workbook,
+        precheck_bytes,
+        precheck_zip,
     )
 
     max_rows = limit("SPREADSHEET_MAX_ROWS", DEFAULT_MAX_ROWS)
     max_columns = limit("SPREADSHEET_MAX_COLUMNS", DEFAULT_MAX_COLUMNS)
+    message = _("超过最大行数/列数（{rows} 行、{columns} 列）").format(rows=max_rows, columns=max_columns)
+    too_big = SpreadsheetError(message, "too_big")
     with open(path, "rb") as fileobj:
-        workbook = open_workbook(fileobj)
-        try:
-            total, estimated = 0, False
-            for sheet in workbook.worksheets:
-                if sheet.max_row is None:
-                    # No <dimension> (some writers omit it): estimate from the sheets' unzipped size.
-                    if not estimated:
-                        total += _estimate_rows_from_size(path)
-                        estimated = True
+        precheck_bytes(fileobj.read(512))
+        fileobj.seek(0)
+        precheck_zip(fileobj)
+        fileobj.seek(0)
+        total, unsized = 0, 0
+        with zipfile.ZipFile(fileobj) as archive:
+            for member in archive.infolist():
+                if not member.filename.startswith("xl/worksheets/sheet"):
                     continue
-                rows, columns = sheet.max_row or 0, sheet.max_column or 0
-                if rows > max_rows + 1 or columns > max_columns:
-                    raise SpreadsheetError(
-                        _("超过最大行数/列数（{rows} 行、{columns} 列）").format(
-                            rows=max_rows, columns=max_columns
-                        ),
-                        "too_big",
-                    )
-                total += rows
-            return total
-        finally:
-            workbook.close()
-
-
-def _estimate_rows_from_size(path, bytes_per_row=150):
-    import zipfile
-
-    with zipfile.ZipFile(path) as archive:
-        size = sum(m.file_size for m in archive.infolist() if m.filename.startswith("xl/worksheets/"))
-    return size // bytes_per_row
+                with archive.open(member) as stream:
+                    head = stream.read(4096).decode("utf-8", "replace")
+                match = re.search(r'<(?:\w+:)?dimension\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"', head)
+                if not match:
+                    unsized += member.file_size
+                    continue
+                try:
+                    _min_col, _min_row, max_col, max_row = range_boundaries(match.group(1))
+                except ValueError:
+                    continue
+                if (max_row or 0) > max_rows + 1 or (max_col or 0) > max_columns:
+                    raise too_big
+                total += max_row or 0
+        return total + unsized // 150
 
 
 def import_ledger_file(fileobj, filename, user=None, dry_run=False, run_async=None):

@@ -56,6 +56,9 @@ class LedgerToolsViewSet(ViewSet):
             path("export.xlsx", admin_views.staff_export, name="export"),
             path("late/", admin_views.late, name="late"),
             path("donors/<int:pk>/anonymise/", admin_views.anonymise, name="anonymise"),
+            path("entries/<int:pk>/", admin_views.manage_entry, name="entry"),
+            path("entries/find/", admin_views.find_entry, name="find"),
+            path("draft/", admin_views.draft, name="draft"),
         ]
 
 

@@ -98,3 +98,93 @@ def test_ledger_rows_cannot_be_edited_through_the_admin_even_by_an_administrator
     assert client.get(reverse("ledger_entries:edit", args=[entry.pk])).status_code in (302, 403)
     assert client.post(reverse("ledger_entries:delete", args=[entry.pk])).status_code in (302, 403)
     assert LedgerEntry.objects.filter(pk=entry.pk).exists()
+
+
+def _published_entry(users):
+    import datetime as dt
+
+    from home.ledger import services
+
+    files.ledger_site()
+    entry = files.add_cash("XJ001", dt.date(2020, 2, 3), "1000.00", name="欧阳娜娜")
+    files.approve(services.draft_disclosure(dt.date(2020, 2, 3)), users["leadership"])
+    entry.refresh_from_db()
+    return entry
+
+
+def test_comms_register_a_correction_on_a_later_day_through_the_admin(client, users):
+    from wagtail.models import ModelLogEntry
+
+    entry = _published_entry(users)
+    client_for(client, users["communications"])
+    url = reverse("ledger_admin:entry", args=[entry.pk])
+    page = client.get(url).content.decode()
+    assert "欧阳**" in page and files.FIXTURE_PHONE in page  # staff see the private details
+    response = client.post(
+        url,
+        {"number": "GZ001", "entry_date": "2020-02-03", "reason": "金额有误", "amount": "-900"},
+        follow=True,
+    )
+    assert "更正必须记在原记录之后的日期" in response.content.decode()
+    response = client.post(
+        url,
+        {"number": "GZ001", "entry_date": "2020-02-04", "reason": "金额有误", "amount": "-900"},
+        follow=True,
+    )
+    correction = LedgerEntry.objects.get(number="GZ001")
+    assert correction.corrects == entry and correction.amount == -900
+    assert ModelLogEntry.objects.get(action="ledger.entry.correct").user == users["communications"]
+
+
+def test_leaders_and_inspectors_cannot_register_corrections_or_anonymise(client, users):
+    entry = _published_entry(users)
+    for role in ("leadership", "inspector"):
+        client.logout()
+        client_for(client, users[role])
+        client.post(
+            reverse("ledger_admin:entry", args=[entry.pk]),
+            {"number": "GZ001", "entry_date": "2020-02-04", "reason": "x"},
+        )
+        client.post(reverse("ledger_admin:anonymise", args=[entry.donor_id]))
+    assert not LedgerEntry.objects.filter(number="GZ001").exists()
+    entry.donor.refresh_from_db()
+    assert not entry.donor.anonymous
+
+
+def test_comms_anonymise_a_donor_on_request(client, users):
+    entry = _published_entry(users)
+    client_for(client, users["communications"])
+    response = client.post(
+        reverse("ledger_admin:anonymise", args=[entry.donor_id]), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("ledger_admin:upload")
+    entry.donor.refresh_from_db()
+    assert entry.donor.anonymous and entry.donor.name == ""
+    assert not DonorPrivate.objects.exists()
+
+
+def test_comms_draft_a_day_from_the_admin_and_it_waits_for_leadership(client, users):
+    import datetime as dt
+
+    from home.ledger.models import DisclosurePage
+
+    files.ledger_site()
+    files.add_cash("XJ001", dt.date(2020, 2, 3))
+    client_for(client, users["communications"])
+    response = client.post(reverse("ledger_admin:draft"), {"day": "2020-02-03"})
+    page = DisclosurePage.objects.get()
+    assert response["Location"] == f"/admin/pages/{page.pk}/edit/"
+    assert page.current_workflow_state is not None and not page.live
+
+
+def test_the_publication_log_survives_deleting_the_leader(users):
+    from wagtail.models import PageLogEntry
+
+    from home.ledger.models import DisclosureRecord
+
+    _published_entry(users)
+    leader_id = users["leadership"].pk
+    users["leadership"].delete()
+    log = PageLogEntry.objects.get(action="ledger.disclosure.publish")
+    assert log.user_id == leader_id
+    assert DisclosureRecord.objects.get().published_by_id == leader_id
