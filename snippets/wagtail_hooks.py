@@ -23,6 +23,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from snippets import permissions, services, views
 from snippets.choices import Area
+from snippets.choosers import ScopedSnippetChooserViewSet
 from snippets.forms import InspectionRoundForm, IssueForm
 from snippets.models import (
     ChecklistTemplate,
@@ -62,6 +63,7 @@ class ScopedSnippetViewSet(SnippetViewSet):
     # which the database search backend does not tokenise.
     search_backend_name = None
     inspect_view_enabled = True
+    chooser_viewset_class = ScopedSnippetChooserViewSet
 
     def get_queryset(self, request):
         return self.scope(request.user)

@@ -226,3 +226,27 @@ def test_the_issue_form_shows_its_photos_through_the_checked_view(client, users,
     client.force_login(users[roles.RESPONSIBLE_UNIT])
     content = client.get(issue_url("edit", world["own_issue"])).content.decode()
     assert f'src="/inspection-photos/{photo.pk}/"' in content
+
+
+def test_the_issue_chooser_lists_searches_and_returns_only_visible_issues(client, users, world):
+    client.force_login(users[roles.RESPONSIBLE_UNIT])
+    choose = client.get(reverse("wagtailsnippetchoosers_snippets_issue:choose"))
+    assert choose.status_code == 200
+    text = choose.content.decode()
+    assert world["own_issue"].number in text and world["other_issue"].number not in text
+    results = client.get(reverse("wagtailsnippetchoosers_snippets_issue:choose_results"), {"q": "问题"})
+    assert results.status_code == 200
+    assert world["other_issue"].number not in results.content.decode()
+    assert world["own_issue"].number in results.content.decode()
+    chosen = reverse("wagtailsnippetchoosers_snippets_issue:chosen", args=[world["other_issue"].pk])
+    assert client.get(chosen).status_code == 404
+    own = reverse("wagtailsnippetchoosers_snippets_issue:chosen", args=[world["own_issue"].pk])
+    assert client.get(own).status_code == 200
+
+
+def test_the_visit_chooser_hides_a_planned_unannounced_visit_from_the_unit(client, users, unannounced_visit):
+    client.force_login(users[roles.RESPONSIBLE_UNIT])
+    response = client.get(reverse("wagtailsnippetchoosers_snippets_visit:choose"))
+    assert "暗访第一轮" not in response.content.decode()
+    chosen = reverse("wagtailsnippetchoosers_snippets_visit:chosen", args=[unannounced_visit.pk])
+    assert client.get(chosen).status_code in (403, 404)
