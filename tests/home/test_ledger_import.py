@@ -242,3 +242,14 @@ def test_cash_rows_are_linked_to_the_official_channel_they_name():
     assert batch.status == ImportStatus.DONE
     assert LedgerEntry.objects.get(number="XJ001").channel == channel
     assert LedgerEntry.objects.get(number="XJ002").channel is None
+
+
+def test_a_task_over_a_malformed_file_fails_once_and_is_not_retried():
+    from home.ledger.tasks import import_batch
+
+    batch = services.store_upload(files.as_file(files.ole2_file()), "old.xls")
+    assert import_batch(batch.pk) == {"batch": batch.pk, "status": ImportStatus.FAILED}
+    assert import_batch(batch.pk) == {"batch": batch.pk, "status": ImportStatus.FAILED}
+    batch.refresh_from_db()
+    assert batch.attempts == 1
+    assert ".xls" in batch.message

@@ -252,3 +252,17 @@ def test_csv_cells_that_could_run_start_with_a_quote():
     row = next(csv.reader(io.StringIO(stream.getvalue())))
     assert all(cell.startswith("'") for cell in row[: len(INJECTIONS)])
     assert row[len(INJECTIONS) :] == ["5.00", "7", "普通文本"]
+
+
+def test_xml_bomb_does_not_grow_memory():
+    import resource
+    import tracemalloc
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    tracemalloc.start()
+    refused(files.xml_bomb())
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert peak < 100 * 1024 * 1024
+    assert grown_kb < 100 * 1024
