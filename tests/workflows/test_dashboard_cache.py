@@ -56,6 +56,29 @@ def test_figures_come_from_the_cache_until_the_data_changes(
     assert _queued_refreshes() == 1
 
 
+def test_bulk_inserts_without_signals_still_show(client, dashboard_data, users):  # noqa: F811
+    from workflows.models import Escalation
+
+    client.force_login(users[roles.LEADERSHIP])
+    html, _queries = _render(client)
+    assert "未升级" in html
+    issue = dashboard_data["issues"]["I4"]
+    # The overdue sweep inserts with bulk_create: no post_save signal, no invalidation.
+    Escalation.objects.bulk_create([Escalation(issue=issue, level=1, run_id="bulk", deadline=issue.deadline)])
+    rows = _sheet(client, "escalation")
+    assert rows[1:] == [["未升级", 2], ["提醒", 1], ["督办", 0], ["通报", 0]]
+
+
+def _sheet(client, name):
+    import io
+
+    import openpyxl
+
+    response = client.get(reverse("workflows_dashboard:export", args=[name]))
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True).worksheets[0]
+    return [list(row) for row in sheet.iter_rows(values_only=True)]
+
+
 def test_refresh_task_recomputes_the_shared_figures(client, dashboard_data, users):  # noqa: F811
     client.force_login(users[roles.LEADERSHIP])
     _render(client)

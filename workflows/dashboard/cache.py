@@ -6,11 +6,19 @@ under a generation number. The code that changes the data bumps the generation a
 the background so the next leader's page is served from the cache: see `signals.py` for the models
 whose saves trigger it. The cache is the cross-process one: the file-based "qcluster" cache of the
 embedded default (local memory would be invisible to the task cluster) or Redis when configured.
-A TTL bounds staleness for changes made without signals (bulk updates).
+
+Bulk writes send no signals (the overdue sweep's and the ledger import's `bulk_create`), so the key
+also carries a data stamp: the highest id of the tables that only grow (issues, the transition log,
+escalations, ledger entries), read in one query of index look-ups. A TTL bounds what is left
+(bulk `update()` of existing rows).
 """
 
+from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection
+
+STAMPED_MODELS = ("snippets.Issue", "workflows.StageTransition", "workflows.Escalation", "ledger.LedgerEntry")
 
 GENERATION_KEY = "dashboard:generation"
 TTL = 300
@@ -37,8 +45,27 @@ def invalidate():
         cache.set(GENERATION_KEY, 2, None)
 
 
+def data_stamp():
+    """Highest ids of the append-mostly tables: one query, each part a primary-key index look-up."""
+    parts = []
+    for label in STAMPED_MODELS:
+        try:
+            model = apps.get_model(label)
+        except LookupError:
+            continue
+        table = connection.ops.quote_name(model._meta.db_table)
+        column = connection.ops.quote_name(model._meta.pk.column)
+        parts.append(f"(SELECT MAX({column}) FROM {table})")  # noqa: S608 - names from model metadata
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(parts))
+        return "-".join(str(value or 0) for value in cursor.fetchone())
+
+
 def _key(scope, name):
-    return f"dashboard:{generation()}:{scope.key}:{scope.today.isoformat()}:{name}"
+    stamp = getattr(scope, "_data_stamp", None)
+    if stamp is None:
+        stamp = scope._data_stamp = data_stamp()
+    return f"dashboard:{generation()}:{stamp}:{scope.key}:{scope.today.isoformat()}:{name}"
 
 
 def cached(scope, name, compute):
