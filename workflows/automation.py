@@ -12,8 +12,18 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import (
+    BooleanField,
+    CharField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -238,23 +248,28 @@ def send_reminders(today=None):
         ignore_conflicts=True,
         batch_size=2000,
     )
-    mine = (
-        DeadlineReminder.objects.filter(run_id=run_id)
-        .select_related("issue__institution", "issue__responsible_person")
-        .prefetch_related("issue__institution__responsible_users")
+    by_institution = notices.responsible_user_ids_by_institution()
+    template = _("整改即将到期：%(issue)s，期限 %(deadline)s")
+    mine = DeadlineReminder.objects.filter(run_id=run_id)
+    rows = mine.values_list(
+        "issue_id",
+        "deadline",
+        "issue__number",
+        "issue__title",
+        "issue__institution_id",
+        "issue__responsible_person_id",
     )
-    events = (
-        (
-            notices.prefetched_responsible_users(reminder.issue),
-            f"reminder:{reminder.issue_id}:{reminder.deadline:%Y%m%d}",
-            _("整改即将到期：%(issue)s，期限 %(deadline)s")
-            % {"issue": reminder.issue, "deadline": reminder.deadline},
-            "",
-            reminder.issue,
-        )
-        for reminder in mine.iterator(chunk_size=1000)
-    )
-    sent = notices.bulk_notify(events)
+
+    def events():
+        for issue_id, deadline, number, title, institution_id, person_id in rows.iterator(chunk_size=2000):
+            recipients = set(by_institution.get(institution_id, ()))
+            if person_id:
+                recipients.add(person_id)
+            subject = template % {"issue": f"{number} {title}", "deadline": deadline}
+            yield recipients, f"reminder:{issue_id}:{deadline:%Y%m%d}", subject, "", issue_id
+
+    sent = notices.bulk_notify(events())
+
     if sent:
         services.queue_on_commit("workflows.tasks.deliver_notifications")
     return {"reminded": mine.count(), "notifications": sent}
@@ -288,28 +303,26 @@ def escalate_overdue(today=None, notify=True):
     today = today or timezone.localdate()
     run_id = uuid.uuid4().hex
     cutoffs = escalation_cutoffs(today)
+    now = timezone.now()
     for level in sorted(cutoffs, reverse=True):
         reached = Escalation.objects.filter(issue=OuterRef("pk"), level=level)
-        ids = (
-            Issue.objects.filter(stage__in=RECTIFYING_STAGES, deadline__lte=cutoffs[level])
-            .filter(~Exists(reached))
-            .values_list("pk", "deadline")
+        due = Issue.objects.filter(stage__in=RECTIFYING_STAGES, deadline__lte=cutoffs[level]).filter(
+            ~Exists(reached)
         )
-        Escalation.objects.bulk_create(
-            [
-                Escalation(issue_id=pk, level=level, run_id=run_id, deadline=deadline)
-                for pk, deadline in ids.iterator()
-            ],
-            ignore_conflicts=True,
-            batch_size=2000,
-        )
+        _insert_escalations(due, level, run_id, now)
     created = Escalation.objects.filter(run_id=run_id)
     total = created.count()
-    # Notify the highest level reached per item in this run; conditional on the item still being
-    # open, so an approval that won the race leaves nothing to notify.
-    higher = Escalation.objects.filter(run_id=run_id, issue=OuterRef("issue"), level__gt=OuterRef("level"))
-    to_notify = created.filter(~Exists(higher))
-    marked = to_notify.filter(issue__stage__in=RECTIFYING_STAGES).update(notified=True)
+    # Notify the highest level reached per item in this run, conditional on the item still being
+    # open, so an approval that won the race leaves nothing to notify. Highest level first; the
+    # NOT IN subquery is not correlated, so this stays set-based for any number of items.
+    marked = 0
+    for level in sorted(cutoffs, reverse=True):
+        done = Escalation.objects.filter(run_id=run_id, notified=True).values("issue_id")
+        marked += (
+            Escalation.objects.filter(run_id=run_id, level=level, issue__stage__in=RECTIFYING_STAGES)
+            .exclude(issue_id__in=done)
+            .update(notified=True)
+        )
     closed_meanwhile = Escalation.objects.filter(run_id=run_id).exclude(issue__stage__in=RECTIFYING_STAGES)
     skipped = closed_meanwhile.count()
     if skipped:
@@ -327,26 +340,56 @@ def escalate_overdue(today=None, notify=True):
     }
 
 
-def _notify_escalations(run_id):
-    rows = (
-        Escalation.objects.filter(run_id=run_id, notified=True)
-        .select_related("issue__institution", "issue__responsible_person")
-        .prefetch_related("issue__institution__responsible_users")
+def _insert_escalations(due, level, run_id, now):
+    """INSERT ... SELECT: the database copies the due items into escalations in one statement;
+    a row that exists already (another sweep got there first) is skipped by the constraint."""
+    select = due.annotate(
+        e_level=Value(level, output_field=IntegerField()),
+        e_run=Value(run_id, output_field=CharField()),
+        e_created=Value(now, output_field=DateTimeField()),
+        e_notified=Value(False, output_field=BooleanField()),
+    ).values_list("pk", "e_level", "e_run", "deadline", "e_created", "e_notified")
+    sql, params = select.query.sql_with_params()
+    table = connection.ops.quote_name(Escalation._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(name)
+        for name in ("issue_id", "level", "run_id", "deadline", "created_at", "notified")
     )
-    role_users = {key: list(notices.users_in_role(key)) for key in (roles.INSPECTOR, roles.LEADERSHIP)}
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql} ON CONFLICT DO NOTHING", params)
+
+
+def _notify_escalations(run_id):
+    """One notification per recipient for each escalation this run marked; built from plain values
+    (no model instance per item), inserted in batches."""
+    by_institution = notices.responsible_user_ids_by_institution()
+    role_ids = {
+        key: set(notices.users_in_role(key).values_list("pk", flat=True))
+        for key in (roles.INSPECTOR, roles.LEADERSHIP)
+    }
+    labels = {level: str(label) for level, label in EscalationLevel.choices}
+    template = _("逾期%(level)s：%(issue)s（期限 %(deadline)s）")
+    rows = Escalation.objects.filter(run_id=run_id, notified=True).values_list(
+        "issue_id",
+        "level",
+        "deadline",
+        "issue__number",
+        "issue__title",
+        "issue__institution_id",
+        "issue__responsible_person_id",
+    )
 
     def events():
-        for row in rows.iterator(chunk_size=1000):
-            issue = row.issue
-            recipients = notices.prefetched_responsible_users(issue)
-            for key in LEVEL_RECIPIENT_ROLES[row.level]:
-                recipients += role_users[key]
-            subject = _("逾期%(level)s：%(issue)s（期限 %(deadline)s）") % {
-                "level": row.get_level_display(),
-                "issue": issue,
-                "deadline": row.deadline,
-            }
-            yield recipients, f"escalation:{issue.pk}:{row.level}", subject, "", issue
+        for issue_id, level, deadline, number, title, institution_id, person_id in rows.iterator(
+            chunk_size=2000
+        ):
+            recipients = set(by_institution.get(institution_id, ()))
+            if person_id:
+                recipients.add(person_id)
+            for key in LEVEL_RECIPIENT_ROLES[level]:
+                recipients |= role_ids[key]
+            subject = template % {"level": labels[level], "issue": f"{number} {title}", "deadline": deadline}
+            yield recipients, f"escalation:{issue_id}:{level}", subject, "", issue_id
 
     count = notices.bulk_notify(events())
     if count:

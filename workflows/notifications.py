@@ -41,12 +41,16 @@ def notify(recipients, key, subject, body="", issue=None):
 
 
 def bulk_notify(events, batch_size=2000):
-    """Set-based `notify` for sweeps: `events` yields (recipients, key, subject, body, issue).
+    """Set-based `notify` for sweeps: `events` yields (recipient_ids, key, subject, body, issue_id).
     Rows are inserted in batches; existing (recipient, key) pairs are skipped by the constraint."""
     batch, attempted = [], 0
-    for recipients, key, subject, body, issue in events:
-        for user in {u.pk: u for u in recipients}.values():
-            batch.append(Notification(recipient=user, key=key, subject=subject[:200], body=body, issue=issue))
+    for recipient_ids, key, subject, body, issue_id in events:
+        for user_id in recipient_ids:
+            batch.append(
+                Notification(
+                    recipient_id=user_id, key=key, subject=subject[:200], body=body, issue_id=issue_id
+                )
+            )
         if len(batch) >= batch_size:
             Notification.objects.bulk_create(batch, ignore_conflicts=True)
             attempted += len(batch)
@@ -55,6 +59,18 @@ def bulk_notify(events, batch_size=2000):
         Notification.objects.bulk_create(batch, ignore_conflicts=True)
         attempted += len(batch)
     return attempted
+
+
+def responsible_user_ids_by_institution():
+    """{institution id: {active responsible user ids}} in one query, for sweeps."""
+    from snippets.models import Institution
+
+    through = Institution.responsible_users.through
+    mapping = {}
+    rows = through.objects.filter(user__is_active=True).values_list("institution_id", "user_id")
+    for institution_id, user_id in rows.iterator():
+        mapping.setdefault(institution_id, set()).add(user_id)
+    return mapping
 
 
 def prefetched_responsible_users(issue):
