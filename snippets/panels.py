@@ -24,3 +24,30 @@ class PhotoGalleryPanel(Panel):
             context = super().get_context_data(parent_context)
             context["photos"] = self.instance.photos.all()
             return context
+
+
+class AllocationsPanel(Panel):
+    """Donated goods allocated to answer this issue (home.ledger entries pointing at it)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("heading", _("回应该问题的物资分配"))
+        super().__init__(**kwargs)
+
+    @property
+    def clean_name(self):
+        return super().clean_name or "allocations"
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "snippets/panels/allocations.html"
+
+        def _allocations(self):
+            related = getattr(self.instance, "ledger_allocations", None)
+            return related.all() if related is not None and self.instance.pk else []
+
+        def is_shown(self):
+            return bool(self._allocations())
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["allocations"] = self._allocations()
+            return context

@@ -34,7 +34,7 @@ from snippets.models import (
     IssueCategory,
     Visit,
 )
-from snippets.panels import PhotoGalleryPanel
+from snippets.panels import AllocationsPanel, PhotoGalleryPanel
 from workflows.choices import Stage
 
 
@@ -282,6 +282,7 @@ class IssueViewSet(ScopedSnippetViewSet):
             FieldPanel("rectification_plan"),
             FieldPanel("photos"),
             PhotoGalleryPanel(),
+            AllocationsPanel(),
         ],
         base_form_class=IssueForm,
     )
