@@ -1,15 +1,26 @@
-"""Saves and deletes of the data behind the dashboard make its cache stale after commit, and queue
-one background refresh of the shared figures (`workflows.dashboard.tasks.refresh_dashboard`).
+"""Keeping the dashboard cache fresh.
 
-Connected on import (by `.wagtail_hooks`, and by any task module that imports it). Bulk
-`QuerySet.update()` sends no signal: the stage service still logs a StageTransition (a save), and
-the cache TTL bounds anything else.
+- A save or delete of the data behind the figures makes every cached figure stale once the
+  transaction commits (a generation bump: a cache write, no query, no task).
+- When a task that changes the figures finishes in the cluster (django-q2's post_execute, sent by
+  the monitor process), the shared figures are recomputed there (`tasks.refresh_if_due`), so a
+  leader opening the dashboard after an overdue sweep or a ledger import reads them from the cache.
+
+Connected on import: by `.wagtail_hooks` in web processes; the cluster needs
+`from workflows.dashboard import signals` in `WorkflowsConfig.ready()` (integrator). Without it the
+data stamp in the cache key still shows new rows at once; only the warm-up is lost.
 """
+
+import logging
+
+from django_q.signals import post_execute
 
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from workflows.dashboard import cache
+
+logger = logging.getLogger(__name__)
 
 WATCHED = (
     "snippets.Issue",
@@ -20,16 +31,36 @@ WATCHED = (
     "ledger.LedgerEntry",
 )
 
+# Tasks after which the figures have (or may have) changed.
+REFRESHING_TASKS = (
+    "workflows.tasks.auto_assign",
+    "workflows.tasks.notify_transition",
+    "workflows.tasks.escalate_overdue",
+    "workflows.tasks.reconcile",
+    "home.ledger.tasks.import_batch",
+)
+
 
 def _changed(sender, **kwargs):
-    transaction.on_commit(_after_commit)
+    transaction.on_commit(cache.invalidate)
 
 
-def _after_commit():
-    cache.invalidate()
-    from workflows.dashboard.tasks import queue_refresh
+def _task_name(func):
+    if isinstance(func, str):
+        return func
+    return f"{getattr(func, '__module__', '')}.{getattr(func, '__name__', '')}"
 
-    queue_refresh()
+
+def task_finished(sender, task, **kwargs):
+    if not task.get("success") or _task_name(task.get("func")) not in REFRESHING_TASKS:
+        return
+    from workflows.dashboard.tasks import refresh_if_due
+
+    try:
+        refresh_if_due()
+    except Exception:
+        # A failed warm-up must never disturb the cluster: the page computes the figures itself.
+        logger.exception("Dashboard refresh after %s failed", _task_name(task.get("func")))
 
 
 def connect():
@@ -42,6 +73,7 @@ def connect():
             continue
         post_save.connect(_changed, sender=model, dispatch_uid=f"dashboard-{label}-save")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"dashboard-{label}-delete")
+    post_execute.connect(task_finished, dispatch_uid="dashboard-task-finished")
 
 
 connect()
