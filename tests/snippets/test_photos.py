@@ -246,3 +246,13 @@ def test_a_post_with_a_thousand_file_parts_is_refused(client, users):
     response = client.post(reverse("snippets_visit_checklist", args=[visit.pk]), files)
     assert response.status_code == 400
     assert not Photo.objects.exists()
+
+
+def test_stored_photo_files_get_the_configured_upload_permissions(users, settings):
+    import os
+    import stat
+
+    clean = sanitise_image(SimpleUploadedFile("a.jpg", make_jpeg()))
+    [photo] = services.store_photos([clean], users[roles.INSPECTOR], issue=IssueFactory())
+    mode = stat.S_IMODE(os.stat(private_storage.path(photo.file.name)).st_mode)
+    assert mode == settings.FILE_UPLOAD_PERMISSIONS == 0o640
