@@ -1,5 +1,7 @@
 """Admin wiring of the rectification workflow: log actions, the permission policy, menus, views."""
 
+from django_q.models import Failure, Schedule, Success
+
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -129,6 +131,40 @@ class TaskAttemptViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
+class ScheduleViewSet(ModelViewSet):
+    """The automation console: see every django-q2 schedule and pause it (repeats = 0) or resume it
+    (repeats = -1). Function and timing come from schedules.py and are rewritten on deploy."""
+
+    model = Schedule
+    icon = "time"
+    menu_label = _("定时任务")
+    list_display = ["name", "func", "schedule_type", "minutes", "cron", "next_run", "repeats"]
+    list_filter = ["schedule_type"]
+    search_fields = ["name", "func"]
+    form_fields = ["repeats", "next_run"]
+    inspect_view_enabled = True
+
+
+class FailureViewSet(ModelViewSet):
+    model = Failure
+    icon = "warning"
+    menu_label = _("失败的任务")
+    list_display = ["name", "func", "started", "stopped", "attempt_count"]
+    search_fields = ["name", "func"]
+    form_fields = []
+    inspect_view_enabled = True
+
+
+class SuccessViewSet(ModelViewSet):
+    model = Success
+    icon = "success"
+    menu_label = _("完成的任务")
+    list_display = ["name", "func", "started", "stopped"]
+    search_fields = ["name", "func"]
+    form_fields = []
+    inspect_view_enabled = True
+
+
 class WorkflowAdminGroup(ModelViewSetGroup):
     menu_label = _("整改配置")
     menu_icon = "cogs"
@@ -136,7 +172,10 @@ class WorkflowAdminGroup(ModelViewSetGroup):
     items = (
         CalendarDayViewSet("calendar_days"),
         CalendarYearViewSet("calendar_years"),
+        ScheduleViewSet("schedules"),
         TaskAttemptViewSet("task_attempts"),
+        FailureViewSet("task_failures"),
+        SuccessViewSet("task_successes"),
     )
 
 
