@@ -1,7 +1,6 @@
 """Business rules of the public site: payment-detail edits, the official-channel check, QR codes,
 and the moderation workflow. Views and admin hooks call these; nothing here reads a request."""
 
-import io
 import logging
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from wagtail.log_actions import log
 
 from home.models import PAYMENT_FIELDS, ChannelKind, ChannelStatus, DonationChannel
 from home.models.channels import digits_only, normalise_payment_url
+from home.qr import MAX_QR_PHOTO_PIXELS, QRDecodeError, decode_qr, qr_png, qr_size  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -119,42 +119,6 @@ def check_channel(account_number="", payment_url="", qr_text=""):
     return CheckResult(status, channel, decoded=qr_text)
 
 
-class QRDecodeError(Exception):
-    pass
-
-
-# A 48-megapixel phone photo passes; a decompression bomb does not reach the decoder.
-MAX_QR_PHOTO_PIXELS = 50_000_000
-
-
-def decode_qr(fileobj):
-    """Decode the first QR code in an uploaded photo. Reads it in memory; nothing is stored."""
-    import zxingcpp
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(fileobj) as image:
-            if image.width * image.height > MAX_QR_PHOTO_PIXELS:
-                raise QRDecodeError(_("照片尺寸过大，请缩小后再上传。"))
-            # JPEG decodes straight to a reduced size: a phone photo need not be decoded in full.
-            image.draft("RGB", (2000, 2000))
-            image.load()
-            image = image.convert("RGB")
-            image.thumbnail((2000, 2000))
-            results = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
-    except (
-        UnidentifiedImageError,
-        OSError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
-    ) as exc:
-        raise QRDecodeError(_("无法读取该图片，请上传 JPG 或 PNG 格式的照片。")) from exc
-    for result in results:
-        if result.text:
-            return result.text.strip()
-    raise QRDecodeError(_("照片中没有识别到二维码，请拍得更清楚些再试。"))
-
-
 def hotline():
     """The first public hotline channel, for the warning shown with an unknown channel."""
     return DonationChannel.objects.public().filter(kind=ChannelKind.HOTLINE).first()
@@ -170,33 +134,6 @@ def allow_check(client_key, limit=10, window=60):
         cache.set(key, 1, timeout=window)
         count = 1
     return count <= limit
-
-
-# --- QR codes -------------------------------------------------------------------------------------
-
-
-def qr_png(text, box_size=8, border=4):
-    """PNG bytes of a QR code for `text`, and its width and height in pixels."""
-    import qrcode
-    from qrcode.constants import ERROR_CORRECT_M
-
-    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, box_size=box_size, border=border)
-    code.add_data(text)
-    code.make(fit=True)
-    image = code.make_image(fill_color="black", back_color="white").get_image()
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
-    return buffer.getvalue(), image.width, image.height
-
-
-def qr_size(text, box_size=8, border=4):
-    import qrcode
-
-    code = qrcode.QRCode(box_size=box_size, border=border)
-    code.add_data(text)
-    code.make(fit=True)
-    side = (code.modules_count + 2 * border) * box_size
-    return side, side
 
 
 # --- Moderation -----------------------------------------------------------------------------------

@@ -163,8 +163,20 @@ class DonationChannel(
 
     def save(self, *args, **kwargs):
         self.account_digits = digits_only(self.account_number)
-        self.payment_url_key = normalise_payment_url(self.payment_url)
+        self.payment_url_key = normalise_payment_url(self.payment_url or self.uploaded_qr_text())
         super().save(*args, **kwargs)
+
+    def uploaded_qr_text(self):
+        """What the uploaded QR image encodes, so the official-channel check can recognise it."""
+        from home.qr import QRDecodeError, decode_qr
+
+        if not self.qr_image_id:
+            return ""
+        try:
+            with self.qr_image.open_file() as fileobj:
+                return decode_qr(fileobj)
+        except (QRDecodeError, OSError):
+            return ""
 
     def clean(self):
         super().clean()
@@ -179,6 +191,8 @@ class DonationChannel(
             errors["address"] = _("物资接收点必须填写地址。")
         if self.kind == ChannelKind.HOTLINE and not self.contact_phone:
             errors["contact_phone"] = _("捐赠热线必须填写电话。")
+        if self.qr_image_id and not self.payment_url and not self.uploaded_qr_text():
+            errors["qr_image"] = _("无法从上传的图片中识别出二维码，请上传清晰的收款二维码。")
         if self.status == ChannelStatus.PAUSED and not self.pause_reason:
             errors["pause_reason"] = _("暂停渠道时请说明原因。")
         if errors:

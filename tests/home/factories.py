@@ -84,6 +84,20 @@ class ChannelsPageFactory(wagtail_factories.PageFactory):
     slug = "channels"
 
 
+def qr_image(text="wxp://f2f0OfficialBureauCode", title="收款二维码"):
+    """A Wagtail image of a real QR code, as an editor would upload it."""
+    import io
+
+    from django.core.files.images import ImageFile
+
+    from wagtail.images import get_image_model
+
+    from home.qr import qr_png
+
+    png, _width, _height = qr_png(text)
+    return get_image_model().objects.create(title=title, file=ImageFile(io.BytesIO(png), name="qr.png"))
+
+
 def publish(page):
     page.save_revision().publish()
     page.refresh_from_db()

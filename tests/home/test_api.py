@@ -72,9 +72,7 @@ def test_drafts_never_leak_through_the_api(client):
 
 
 def test_an_uploaded_qr_image_is_exposed_as_a_rendition_url(client):
-    import wagtail_factories
-
-    channel = factories.OnlineChannelFactory(payment_url="", qr_image=wagtail_factories.ImageFactory())
+    channel = factories.OnlineChannelFactory(payment_url="", qr_image=factories.qr_image())
     _home, appeal, _channels_page = factories.build_site([channel])
     (data,) = detail(client, appeal)["channels"]
     assert data["qr_image_url"].startswith("http") and "/media/images/" in data["qr_image_url"]

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from wagtail.images import get_image_model
 
-from home import services
+from home import qr, services
 from home.models import ChannelStatus
 from tests.home import factories
 
@@ -125,7 +125,27 @@ def test_checks_are_rate_limited_per_client_address(client, channels):
 
 
 def test_an_oversized_photo_is_refused_before_it_is_decoded(client, channels, monkeypatch):
-    monkeypatch.setattr(services, "MAX_QR_PHOTO_PIXELS", 100 * 100)
+    monkeypatch.setattr(qr, "MAX_QR_PHOTO_PIXELS", 100 * 100)
     response = client.post(URL, {"qr_photo": png_of_qr("https://pay.example.gov.cn/donate/1")})
     assert "照片尺寸过大" in response.content.decode()
     assert "这是本局的官方捐赠渠道" not in response.content.decode()
+
+
+def test_a_photo_of_an_uploaded_qr_image_is_recognised_too(client, channels):
+    channel = factories.OnlineChannelFactory(
+        name="微信收款码", payment_url="", qr_image=factories.qr_image("wxp://f2f0OfficialBureauCode")
+    )
+    assert channel.payment_url_key == "wxp://f2f0officialbureaucode"
+    html = client.post(URL, {"qr_photo": png_of_qr("wxp://f2f0OfficialBureauCode")}).content.decode()
+    assert "这是本局的官方捐赠渠道" in html and "微信收款码" in html
+
+
+def test_an_uploaded_image_without_a_qr_code_is_refused_in_the_admin(channels):
+    import wagtail_factories
+
+    from django.core.exceptions import ValidationError
+
+    channel = factories.OnlineChannelFactory.build(payment_url="", qr_image=wagtail_factories.ImageFactory())
+    with pytest.raises(ValidationError) as excinfo:
+        channel.full_clean()
+    assert "无法从上传的图片中识别出二维码" in " ".join(excinfo.value.message_dict["qr_image"])

@@ -120,19 +120,12 @@ def test_the_query_count_of_a_page_does_not_grow_with_the_number_of_channels(cli
 
 
 def test_an_uploaded_qr_image_is_served_as_a_rendition_with_width_and_height(client):
-    image = wagtail_image()
-    channel = factories.OnlineChannelFactory(payment_url="", qr_image=image)
+    channel = factories.OnlineChannelFactory(payment_url="", qr_image=factories.qr_image())
     factories.build_site([channel])
     html = client.get("/channels/").content.decode()
     img = html.split('class="qr"')[0].rsplit("<img", 1)[1] + html.split('class="qr"')[1].split(">")[0]
     assert "/media/images/" in img
     assert 'width="' in img and 'height="' in img
-
-
-def wagtail_image():
-    import wagtail_factories
-
-    return wagtail_factories.ImageFactory(title="收款码")
 
 
 def test_the_appeal_stream_offers_no_raw_html_block():
