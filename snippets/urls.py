@@ -11,4 +11,5 @@ app_name = "snippets"
 
 urlpatterns = [
     path("inspection-photos/<int:pk>/", views.photo, name="photo"),
+    path("inspection-draws/<int:pk>.json", views.draw_record, name="draw_record"),
 ]

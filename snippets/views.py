@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from snippets import importers, permissions, services
 from snippets.choices import VisitState
 from snippets.forms import ChecklistForm
+from snippets.models import InspectionRound
 
 
 @require_GET
@@ -157,4 +158,29 @@ def issues_template_view(request):
     response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = 'attachment; filename="issues_template.xlsx"'
     importers.write_template(response)
+    return response
+
+
+@require_GET
+def draw_record(request, pk):
+    """Public record of a sealed draw: the commitment as soon as it is sealed, the seed and the
+    result once the round has ended, so anyone can recompute both (see services.commitment_of)."""
+    inspection_round = get_object_or_404(InspectionRound, pk=pk, sealed_at__isnull=False)
+    data = {
+        "round": inspection_round.pk,
+        "sealed_at": inspection_round.sealed_at.isoformat(),
+        "ends_on": inspection_round.ends_on.isoformat(),
+        "commitment": inspection_round.draw_commitment,
+        "algorithm": "sha256(json.dumps({'result': result, 'seed': seed}, sort_keys=True, "
+        "separators=(',', ':')).encode('utf-8'))",
+    }
+    if inspection_round.seed_revealed:
+        data.update(
+            name=inspection_round.name,
+            mode=inspection_round.mode,
+            seed=inspection_round.draw_seed,
+            result=inspection_round.draw_result,
+        )
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "no-store"
     return response

@@ -178,3 +178,24 @@ def test_a_sealed_rounds_draw_parameters_cannot_be_changed_in_the_admin(client, 
     assert inspection_round.draw_institution_count == 5
     assert inspection_round.draw_kinds == [InstitutionKind.TOWNSHIP_ELDER_CARE]
     assert inspection_round.institutions.count() == 5
+
+
+def test_the_public_draw_record_shows_the_commitment_then_the_seed_after_the_round(client, setting):
+    inspection_round, _institutions, _inspectors = setting
+    inspection_round.ends_on = inspection_round.starts_on.replace(year=2099)
+    inspection_round.save()
+    url = reverse("snippets:draw_record", args=[inspection_round.pk])
+    assert client.get(url).status_code == 404  # not drawn yet
+
+    services.draw_round(inspection_round, actor=None, seed="public-seed")
+    inspection_round.refresh_from_db()
+    sealed = client.get(url).json()
+    assert sealed["commitment"] == inspection_round.draw_commitment
+    assert "seed" not in sealed and "result" not in sealed and "name" not in sealed
+
+    inspection_round.starts_on = inspection_round.starts_on.replace(year=2020)
+    inspection_round.ends_on = inspection_round.starts_on
+    inspection_round.save()
+    revealed = client.get(url).json()
+    assert revealed["seed"] == "public-seed"
+    assert services.verify_published_draw(revealed["seed"], revealed["result"], revealed["commitment"])
