@@ -7,6 +7,21 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); the images are checked by
+    `snippets.images.sanitise_image` in the view."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(item, initial) for item in data]
+        return single(data, initial)
+
+
 class MoveForm(forms.Form):
     """Input of one stage move; the service decides what is required for which move."""
 
@@ -22,7 +37,7 @@ class MoveForm(forms.Form):
     deadline = forms.DateField(
         label=_("整改期限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    after_photos = forms.FileField(label=_("整改后照片"), required=False, widget=MultipleFileInput)
+    after_photos = MultipleFileField(label=_("整改后照片"), required=False)
 
     def __init__(self, *args, issue=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -127,3 +127,32 @@ def test_the_permission_policy_in_wagtails_registry_answers_from_the_table(users
     assert policy.user_has_permission_for_instance(users[roles.LEADERSHIP], "close", issue)
     assert not policy.user_has_permission_for_instance(users[roles.INSPECTOR], "close", issue)
     assert not policy.user_has_permission_for_instance(users[roles.COMMUNICATIONS], "close", issue)
+
+
+def test_after_photos_uploaded_with_the_closure_request_show_beside_the_before_photos(client, users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from snippets.models import Photo
+    from tests.snippets.factories import make_jpeg
+
+    unit = users[roles.RESPONSIBLE_UNIT]
+    issue = issue_in_stage("in_progress", unit=unit)
+    issue.category.requires_after_photos = True
+    issue.category.save()
+    client.force_login(unit)
+    url = reverse("workflows_admin:move", args=[issue.pk, "submit"])
+
+    refused = client.post(url, {"request_key": "p1", "expected_version": 1, "evidence": "已整改"})
+    assert refused.status_code == 400 and "整改后照片" in refused.content.decode()
+
+    photo = SimpleUploadedFile("after.jpg", make_jpeg(), content_type="image/jpeg")
+    response = client.post(
+        url, {"request_key": "p2", "expected_version": 1, "evidence": "已整改", "after_photos": [photo]}
+    )
+    assert response.status_code == 302
+    assert Issue.objects.get(pk=issue.pk).stage == "submitted"
+    after = Photo.objects.get(issue=issue)
+    assert after.kind == "after"
+    client.force_login(users[roles.LEADERSHIP])
+    html = client.get(reverse("workflows_admin:issue", args=[issue.pk])).content.decode()
+    assert "整改后" in html and after.get_absolute_url() in html
