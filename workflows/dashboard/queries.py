@@ -142,22 +142,57 @@ def _overdue_q(today):
     return ~Q(stage=Stage.CLOSED) & Q(deadline__lt=today)
 
 
-def headline(scope):
-    """Open, overdue, submitted (awaiting acceptance) and closed counts: one query."""
+def _age_buckets(today):
+    return [
+        ("1-7", today - dt.timedelta(days=7), today),
+        ("8-14", today - dt.timedelta(days=14), today - dt.timedelta(days=7)),
+        ("15-30", today - dt.timedelta(days=30), today - dt.timedelta(days=14)),
+        (">30", None, today - dt.timedelta(days=30)),
+    ]
+
+
+def issue_groups(scope):
+    """Issue counts per (institution, category, stage), with overdue counts by age: ONE query.
+
+    The headline, stage, category, institution and overdue-age figures are all sums over these
+    groups, whose number is bounded by the reference data (institutions x categories x stages),
+    not by the number of issues. `inspection_figures` runs it once and shares it.
+    """
     today = scope.today
-    row = scope.issues().aggregate(
-        total=Count("pk"),
-        open=Count("pk", filter=~Q(stage=Stage.CLOSED)),
-        overdue=Count("pk", filter=_overdue_q(today)),
-        submitted=Count("pk", filter=Q(stage=Stage.SUBMITTED)),
-        closed=Count("pk", filter=Q(stage=Stage.CLOSED)),
+    aggregates = {"n": Count("pk"), "overdue": Count("pk", filter=Q(deadline__lt=today))}
+    for index, (_label, low, high) in enumerate(_age_buckets(today)):
+        condition = Q(deadline__lt=high)
+        if low is not None:
+            condition &= Q(deadline__gte=low)
+        aggregates[f"b{index}"] = Count("pk", filter=condition)
+    return list(
+        scope.issues().order_by().values("institution_id", "category_id", "stage").annotate(**aggregates)
     )
-    return {key: row[key] or 0 for key in ("total", "open", "overdue", "submitted", "closed")}
 
 
-def open_by_stage(scope):
-    """Open items per stage, every open stage listed (zero included), in stage order: one query."""
-    counts = dict(_open(scope.issues()).order_by().values_list("stage").annotate(n=Count("pk")))
+def _open_groups(groups):
+    return [g for g in groups if g["stage"] != Stage.CLOSED]
+
+
+def headline(scope, groups=None):
+    """Total, open, overdue, submitted (awaiting acceptance) and closed counts."""
+    groups = issue_groups(scope) if groups is None else groups
+    open_groups = _open_groups(groups)
+    return {
+        "total": sum(g["n"] for g in groups),
+        "open": sum(g["n"] for g in open_groups),
+        "overdue": sum(g["overdue"] for g in open_groups),
+        "submitted": sum(g["n"] for g in groups if g["stage"] == Stage.SUBMITTED),
+        "closed": sum(g["n"] for g in groups if g["stage"] == Stage.CLOSED),
+    }
+
+
+def open_by_stage(scope, groups=None):
+    """Open items per stage, every open stage listed (zero included), in stage order."""
+    groups = issue_groups(scope) if groups is None else groups
+    counts = {}
+    for g in groups:
+        counts[g["stage"]] = counts.get(g["stage"], 0) + g["n"]
     return [
         {"stage": value, "label": str(label), "count": counts.get(value, 0)}
         for value, label in Stage.choices
@@ -165,44 +200,47 @@ def open_by_stage(scope):
     ]
 
 
-def open_by_category(scope):
-    """Open and overdue items per category, largest first: one query."""
-    rows = (
-        _open(scope.issues())
-        .order_by()
-        .values("category_id", "category__name", "category__sort_order")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=scope.today)))
-        .order_by("-open", "category__sort_order", "category__name")
-    )
-    return [
-        {
-            "category_id": r["category_id"],
-            "label": r["category__name"],
-            "open": r["open"],
-            "overdue": r["overdue"],
-        }
-        for r in rows
+def _sum_open_by(groups, field):
+    totals = {}
+    for g in _open_groups(groups):
+        entry = totals.setdefault(g[field], {"open": 0, "overdue": 0})
+        entry["open"] += g["n"]
+        entry["overdue"] += g["overdue"]
+    return totals
+
+
+def open_by_category(scope, groups=None):
+    """Open and overdue items per category, largest first (plus one query for the names)."""
+    from snippets.models import IssueCategory
+
+    groups = issue_groups(scope) if groups is None else groups
+    totals = _sum_open_by(groups, "category_id")
+    categories = {
+        c["pk"]: c
+        for c in IssueCategory.objects.filter(pk__in=list(totals)).values("pk", "name", "sort_order")
+    }
+    rows = [
+        {"category_id": pk, "label": categories[pk]["name"], "open": t["open"], "overdue": t["overdue"]}
+        for pk, t in totals.items()
     ]
+    rows.sort(key=lambda r: (-r["open"], categories[r["category_id"]]["sort_order"], r["label"]))
+    return rows
 
 
 INSTITUTION_LIMIT = 15
 
 
-def open_by_institution(scope, limit=INSTITUTION_LIMIT):
-    """The institutions with the most open items (then most overdue): a grouped, sorted and limited
-    query on ids, and one query for the names of the rows shown."""
+def open_by_institution(scope, limit=INSTITUTION_LIMIT, groups=None):
+    """The institutions with the most open items (then most overdue), plus one query for the names
+    of the rows shown."""
     from snippets.models import Institution
 
-    rows = list(
-        _open(scope.issues())
-        .order_by()
-        .values_list("institution_id")
-        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=scope.today)))
-        .order_by("-open", "-overdue", "institution_id")[:limit]
-    )
+    groups = issue_groups(scope) if groups is None else groups
+    totals = _sum_open_by(groups, "institution_id")
+    top = sorted(totals.items(), key=lambda kv: (-kv[1]["open"], -kv[1]["overdue"], kv[0]))[:limit]
     names = {
         i["pk"]: i
-        for i in Institution.objects.filter(pk__in=[r[0] for r in rows]).values(
+        for i in Institution.objects.filter(pk__in=[pk for pk, _t in top]).values(
             "pk", "name", "township", "area"
         )
     }
@@ -213,30 +251,21 @@ def open_by_institution(scope, limit=INSTITUTION_LIMIT):
             "label": names[pk]["name"],
             "township": names[pk]["township"],
             "area": str(areas.get(names[pk]["area"], "")),
-            "open": open_count,
-            "overdue": overdue,
+            "open": t["open"],
+            "overdue": t["overdue"],
         }
-        for pk, open_count, overdue in rows
+        for pk, t in top
     ]
 
 
-def overdue_by_age(scope):
-    """Overdue open items by how long past the deadline (1-7, 8-14, 15-30, over 30 days): one query."""
-    today = scope.today
-    buckets = [
-        ("1-7", today - dt.timedelta(days=7), today),
-        ("8-14", today - dt.timedelta(days=14), today - dt.timedelta(days=7)),
-        ("15-30", today - dt.timedelta(days=30), today - dt.timedelta(days=14)),
-        (">30", None, today - dt.timedelta(days=30)),
+def overdue_by_age(scope, groups=None):
+    """Overdue open items by how long past the deadline (1-7, 8-14, 15-30, over 30 days)."""
+    groups = issue_groups(scope) if groups is None else groups
+    open_groups = _open_groups(groups)
+    return [
+        {"label": label, "count": sum(g[f"b{index}"] for g in open_groups)}
+        for index, (label, _low, _high) in enumerate(_age_buckets(scope.today))
     ]
-    aggregates = {}
-    for index, (_label, low, high) in enumerate(buckets):
-        condition = Q(deadline__lt=high)
-        if low is not None:
-            condition &= Q(deadline__gte=low)
-        aggregates[f"b{index}"] = Count("pk", filter=condition)
-    row = _open(scope.issues()).aggregate(**aggregates)
-    return [{"label": label, "count": row[f"b{index}"] or 0} for index, (label, _l, _h) in enumerate(buckets)]
 
 
 def oldest_open(scope, limit=OLDEST_LIMIT):
@@ -444,12 +473,13 @@ def recurrences(scope, limit=RECURRENCE_LIMIT):
 
 def inspection_figures(scope):
     """Every inspection figure of the dashboard; the query count does not depend on the data."""
+    groups = issue_groups(scope)
     return {
-        "headline": headline(scope),
-        "by_stage": open_by_stage(scope),
-        "by_category": open_by_category(scope),
-        "by_institution": open_by_institution(scope),
-        "overdue_by_age": overdue_by_age(scope),
+        "headline": headline(scope, groups),
+        "by_stage": open_by_stage(scope, groups),
+        "by_category": open_by_category(scope, groups),
+        "by_institution": open_by_institution(scope, groups=groups),
+        "overdue_by_age": overdue_by_age(scope, groups),
         "oldest": oldest_open(scope),
         "urban_rural": urban_rural(scope),
         "recurrence": recurrences(scope),
