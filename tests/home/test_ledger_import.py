@@ -253,3 +253,26 @@ def test_a_task_over_a_malformed_file_fails_once_and_is_not_retried():
     batch.refresh_from_db()
     assert batch.attempts == 1
     assert ".xls" in batch.message
+
+
+def test_export_command_writes_the_staff_ledger_for_a_date_range(tmp_path):
+    import openpyxl
+
+    upload(
+        files.ledger_workbook(
+            cash=[
+                files.cash_row("XJ001", "2020-02-03"),
+                files.cash_row("XJ002", "2020-02-05", name="@SUM(A1)+cmd"),
+            ]
+        )
+    )
+    target = tmp_path / "ledger.xlsx"
+    call_command("export_ledger", "-o", str(target), "--from", "2020-02-04", stdout=io.StringIO())
+    sheet = openpyxl.load_workbook(target).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert [row[0] for row in rows] == ["XJ002"]
+    assert rows[0][3] == "@SUM(A1)+cmd"
+    assert sheet["D2"].data_type == "s"
+    assert rows[0][6] == 1000 and rows[0][24] == files.FIXTURE_PHONE
+    with pytest.raises(CommandError):
+        call_command("export_ledger", "-o", str(target), "--from", "yesterday")
