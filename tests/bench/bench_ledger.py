@@ -16,7 +16,8 @@ from pathlib import Path
 BASE = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(BASE))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.dev")
-workdir = Path(tempfile.mkdtemp(prefix="bench-ledger-", dir=BASE / "var" if (BASE / "var").exists() else None))
+(BASE / "var").mkdir(exist_ok=True)
+workdir = Path(tempfile.mkdtemp(prefix="bench-ledger-", dir=BASE / "var"))
 os.environ["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
 os.environ["PRIVATE_MEDIA_ROOT"] = str(workdir / "private")
 os.environ["VAR_DIR"] = str(workdir)
@@ -26,6 +27,7 @@ import django  # noqa: E402
 django.setup()
 
 import openpyxl  # noqa: E402
+
 from django.core.management import call_command  # noqa: E402
 
 from home.ledger import exporters, services  # noqa: E402
@@ -42,8 +44,21 @@ def build(rows):
     sheet = workbook.create_sheet(CASH_SHEET.name)
     sheet.append(CASH_SHEET.headers())
     for i in range(rows):
+        name = f"王{i % 997}"
         sheet.append(
-            [f"XJ{i:08d}", "2020-02-03", f"王{i % 997}", "个人", "否", "1,000.50", "银行转账", "", "13900000000", "", ""]
+            [
+                f"XJ{i:08d}",
+                "2020-02-03",
+                name,
+                "个人",
+                "否",
+                "1,000.50",
+                "银行转账",
+                "",
+                "13900000000",
+                "",
+                "",
+            ]
         )
     for spec in (GOODS_SHEET, ALLOCATION_SHEET):
         workbook.create_sheet(spec.name).append(spec.headers())
