@@ -43,6 +43,24 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """Let every connection wrapper restore the serialized reference data.
+
+    Django keeps the serialized data on the connection wrapper it created the test database with.
+    Once Playwright's sync API runs an event loop, asgiref hands the test a different wrapper for
+    the same alias, which would have none: transactional tests would then start from an empty
+    database. Putting it on the wrapper class makes it visible from every context.
+    """
+    from django.db import connections
+
+    for connection in connections.all():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None:
+            type(connection)._test_serialized_contents = contents
+    yield
+
+
 @pytest.fixture
 def make_user(django_user_model):
     """Create a user in one role's group (the administrator is also a superuser)."""
