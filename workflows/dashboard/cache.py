@@ -17,6 +17,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
+from django.utils import translation
 
 STAMPED_MODELS = ("snippets.Issue", "workflows.StageTransition", "workflows.Escalation", "ledger.LedgerEntry")
 
@@ -65,7 +66,9 @@ def _key(scope, name):
     stamp = getattr(scope, "_data_stamp", None)
     if stamp is None:
         stamp = scope._data_stamp = data_stamp()
-    return f"dashboard:{generation()}:{stamp}:{scope.key}:{scope.today.isoformat()}:{name}"
+    # Labels inside the figures are translated: one entry per language.
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return f"dashboard:{generation()}:{stamp}:{scope.key}:{scope.today.isoformat()}:{language}:{name}"
 
 
 def cached(scope, name, compute):
