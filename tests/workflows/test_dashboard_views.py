@@ -243,3 +243,19 @@ def test_allocate_prefills_an_allocation_linked_to_the_shortage_issue(
     assert _refused(client.get(url))
     client.force_login(users[roles.COMMUNICATIONS])
     assert _refused(client.get(url))
+
+
+def test_names_are_escaped_in_charts_and_never_become_formulas_in_xlsx(client, db, users):
+    from tests.snippets.factories import InstitutionFactory, IssueFactory
+
+    institution = InstitutionFactory(name="<script>alert(1)</script>敬老院")
+    IssueFactory(institution=institution, title='=HYPERLINK("http://evil.example","点我")')
+    client.force_login(users[roles.LEADERSHIP])
+    html = client.get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;敬老院" in html
+    response = client.get(reverse("workflows_dashboard:export", args=["oldest"]))
+    workbook = openpyxl.load_workbook(io.BytesIO(response.content))
+    cell = workbook.worksheets[0]["B2"]
+    assert cell.value == '=HYPERLINK("http://evil.example","点我")'
+    assert cell.data_type == "s"
