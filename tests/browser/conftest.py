@@ -30,19 +30,9 @@ def browser():
         )
     from playwright.sync_api import sync_playwright
 
-    from django.db import connections
-
-    # Playwright's sync API runs an event loop in this thread; Django then hands out new,
-    # context-local connection objects that lack the serialized test data that serialized
-    # rollback restores from. Carry it over.
-    serialized = {
-        alias: connections[alias]._test_serialized_contents
-        for alias in connections
-        if hasattr(connections[alias], "_test_serialized_contents")
-    }
+    # The serialized reference data survives the event loop's new connection objects through
+    # tests/conftest.py::django_db_setup.
     with sync_playwright() as playwright:
-        for alias, contents in serialized.items():
-            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
