@@ -79,3 +79,12 @@ def test_dashboard_fits_a_phone(page_as, submitted_issue, artifacts_dir):
     width = page.evaluate("document.querySelector('svg.dashboard-chart').getBoundingClientRect().width")
     assert 0 < width <= 390
     page.screenshot(path=artifacts_dir / "dashboard-leader-phone.png", full_page=True)
+
+
+def test_dashboard_prints_without_its_buttons(page_as, submitted_issue, artifacts_dir):
+    page = page_as(roles.LEADERSHIP)
+    page.goto("/admin/dashboard/")
+    page.emulate_media(media="print")
+    assert page.locator(".dashboard-decide").first.is_hidden()
+    assert page.locator("svg.dashboard-chart").first.is_visible()
+    page.locator("#section-urban-rural").screenshot(path=artifacts_dir / "dashboard-print-urban-rural.png")
