@@ -366,11 +366,22 @@ def draft_disclosure(day, *, user=None, submit=True, publish=False, note=""):
         page.refresh_from_db()
         return page
     if submit:
-        workflow = page.get_workflow()
-        state = page.current_workflow_state
-        if workflow is not None and state is None:
-            workflow.start(page, user)
+        submit_for_approval(page, user)
     return page
+
+
+def submit_for_approval(page, user=None):
+    """Start leadership's moderation unless it is running; a concurrent drafter may win the race."""
+    workflow = page.get_workflow()
+    if workflow is None:
+        return
+    try:
+        with transaction.atomic():
+            if page.current_workflow_state is None:
+                workflow.start(page, user)
+    except (IntegrityError, ValidationError):
+        # unique_in_progress_workflow: the scheduled and the manual draft fired together.
+        logger.info("Disclosure page %s already in moderation", page.pk)
 
 
 @contextlib.contextmanager
