@@ -7,7 +7,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from snippets.models import Institution, Issue, IssueCategory
+from snippets.choices import Area, Severity
+from snippets.models import Institution, Issue, IssueCategory, Visit
 from workflows.choices import Stage
 
 
@@ -17,6 +18,10 @@ class IssueFilter(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(label=_("问题类别"), queryset=IssueCategory.objects.all())
     institution = django_filters.ModelChoiceFilter(label=_("机构"), queryset=Institution.objects.all())
     township = django_filters.CharFilter(label=_("乡镇"), field_name="institution__township")
+    # Same names as the snippets Issue listing's filters, so its query string selects the same rows.
+    area = django_filters.ChoiceFilter(label=_("城乡"), field_name="institution__area", choices=Area.choices)
+    severity = django_filters.ChoiceFilter(label=_("严重程度"), choices=Severity.choices)
+    visit = django_filters.ModelChoiceFilter(label=_("检查"), queryset=Visit.objects.all())
     overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue")
     found_from = django_filters.DateFilter(
         label=_("发现日期起"),
@@ -38,9 +43,10 @@ class IssueFilter(django_filters.FilterSet):
     def __init__(self, data=None, queryset=None, *, request=None, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         if request is not None:
-            from snippets.permissions import institutions_for
+            from snippets.permissions import institutions_for, visits_for
 
             self.filters["institution"].queryset = institutions_for(request.user)
+            self.filters["visit"].queryset = visits_for(request.user)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(title__icontains=value) | Q(number__icontains=value))

@@ -26,7 +26,7 @@ def ledger_items(users):
     leader.save()
     masks = IssueCategoryFactory(name="物资缺口（测试）")
     town = InstitutionFactory(name="城关敬老院", township="城关镇")
-    village = InstitutionFactory(name="河西敬老院", township="河西乡")
+    village = InstitutionFactory(name="河西敬老院", township="河西乡", area="rural")
     closed = issue_in_stage("submitted", unit=unit, category=masks, institution=town, description="口罩不足")
     transition(closed.pk, "close", leader)
     overdue = issue_in_stage(
@@ -98,3 +98,10 @@ def test_the_nightly_task_keeps_one_latest_ledger_document_in_a_restricted_colle
     assert document.collection.get_view_restrictions().filter(restriction_type="groups").exists()
     with document.file.open("rb") as handle:
         assert len(_rows(handle.read())) == 3
+
+
+def test_the_download_accepts_the_snippets_issue_listing_query_string(ledger_items, client, users):
+    client.force_login(users[roles.LEADERSHIP])
+    query = {"area": "urban", "severity": "medium", "category": ledger_items["masks"].pk, "overdue": "false"}
+    rows = _rows(client.get("/admin/rectification/ledger.xlsx", query).content)
+    assert [row[2] for row in rows[1:]] == ["城关敬老院"]
