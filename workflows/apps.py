@@ -9,6 +9,7 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         from workflows import roles
+        from workflows.dashboard import signals  # noqa: F401 - cache invalidation and refresh
 
         # Permissions exist only after post_migrate, so the role table is applied then, not in the
         # data migration that creates the groups.
