@@ -402,7 +402,8 @@ def _notify_escalations(run_id):
 
 def reconcile(grace_seconds=60):
     """Re-queue what the database says is due but no task did (lost on the Redis broker, or the
-    cluster was down): reported items not yet auto-assigned, and notifications not yet emailed."""
+    cluster was down): reported items not yet auto-assigned, moves whose notification task did not
+    complete, and notifications not yet emailed."""
     from django_q.tasks import async_task
 
     cutoff = timezone.now() - timedelta(seconds=grace_seconds)
@@ -415,10 +416,29 @@ def reconcile(grace_seconds=60):
     for issue_id in reported.values_list("pk", flat=True).iterator():
         async_task("workflows.tasks.auto_assign", issue_id)
         requeued += 1
+    # Moves of the last day whose notification task neither finished nor gave up (lost, or failed
+    # on a locked database): notify_transition is idempotent, so re-queueing is safe.
+    recent = StageTransition.objects.filter(
+        created_at__gte=timezone.now() - timedelta(days=1), created_at__lt=cutoff
+    )
+    settled = set(
+        TaskAttempt.objects.filter(
+            key__startswith="notify_transition:", state__in=[TaskAttempt.State.DONE, TaskAttempt.State.FAILED]
+        ).values_list("key", flat=True)
+    )
+    notify_requeued = 0
+    for transition_id in recent.values_list("pk", flat=True).iterator():
+        if f"notify_transition:{transition_id}" not in settled:
+            async_task("workflows.tasks.notify_transition", transition_id)
+            notify_requeued += 1
     pending_mail = Notification.objects.filter(
         Q(email_state=Notification.EmailState.PENDING, created_at__lt=cutoff)
         | Q(email_state=Notification.EmailState.SENDING, email_claimed_at__lt=cutoff - timedelta(seconds=600))
     ).exists()
     if pending_mail:
         async_task("workflows.tasks.deliver_notifications")
-    return {"auto_assign_requeued": requeued, "mail_requeued": pending_mail}
+    return {
+        "auto_assign_requeued": requeued,
+        "notify_requeued": notify_requeued,
+        "mail_requeued": pending_mail,
+    }

@@ -287,3 +287,26 @@ def test_a_task_for_an_issue_created_in_a_transaction_that_fails_is_never_queued
 
     IssueFactory()
     assert OrmQ.objects.count() == before + 1
+
+
+def test_the_reconciler_requeues_the_notification_task_of_a_move_until_it_has_run(users):
+    issue = issue_in_stage("submitted", unit=users[roles.RESPONSIBLE_UNIT])
+    row = transition(issue.pk, "close", users[roles.LEADERSHIP]).transition
+    # The log is append-only through the ORM; test set-up ages the row with SQL.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE workflows_stagetransition SET created_at = %s WHERE id = %s",
+            [row.created_at - datetime.timedelta(minutes=5), row.pk],
+        )
+    OrmQ.objects.all().delete()
+
+    assert automation.reconcile()["notify_requeued"] == 1
+    tasks.notify_transition(row.pk)
+    OrmQ.objects.all().delete()
+    assert automation.reconcile()["notify_requeued"] == 0
+    assert (
+        Notification.objects.filter(
+            key=f"transition:{row.pk}", recipient=users[roles.RESPONSIBLE_UNIT]
+        ).count()
+        == 1
+    )
