@@ -62,7 +62,8 @@ def run(statements_by_vendor):
         if statements is None:
             raise RuntimeError(f"No append-only triggers for {schema_editor.connection.vendor}")
         for statement in statements:
-            schema_editor.execute(statement)
+            # params=None: no placeholder interpolation, so PL/pgSQL's RAISE '%' passes through.
+            schema_editor.execute(statement, params=None)
 
     return apply
 
