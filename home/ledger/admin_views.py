@@ -240,6 +240,27 @@ def draft(request):
     return redirect("wagtailadmin_pages:edit", page.pk)
 
 
+def refused(request, pk):
+    """Where a refused approval lands: the day's differences, live."""
+    from home.ledger.models import DisclosurePage
+
+    page = get_object_or_404(DisclosurePage, pk=pk)
+    if not page.permissions_for_user(request.user).can_edit():
+        raise PermissionDenied
+    content = page.get_latest_revision_as_object()
+    refusal = services.publish_refusal(page, content)
+    return TemplateResponse(
+        request,
+        "ledger/admin/refused.html",
+        {
+            "page": page,
+            "refusal": refusal,
+            "page_title": _("未能批准"),
+            "header_title": _("未能批准：{title}").format(title=page.title),
+        },
+    )
+
+
 def _xlsx_response(buffer, filename):
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

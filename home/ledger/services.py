@@ -19,12 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from wagtail.log_actions import log
-from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, WorkflowTask
+from wagtail.models import Page, Workflow, WorkflowPage, WorkflowTask
 
 from home.ledger import canonical
 from home.ledger.balance import check_day, compute_day
 from home.ledger.models import (
     GENESIS_DIGEST,
+    DisclosureApprovalTask,
     DisclosureIndexPage,
     DisclosurePage,
     DisclosureRecord,
@@ -329,7 +330,7 @@ def ensure_disclosure_index():
 
 def ensure_workflow(index):
     workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
-    task, _created = GroupApprovalTask.objects.get_or_create(name="领导审核公示")
+    task, _created = DisclosureApprovalTask.objects.get_or_create(name="领导审核公示")
     task.groups.set([Group.objects.get(name=roles.group_name(roles.LEADERSHIP))])
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task.task_ptr, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=index.page_ptr, defaults={"workflow": workflow})

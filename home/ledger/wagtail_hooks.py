@@ -59,6 +59,7 @@ class LedgerToolsViewSet(ViewSet):
             path("entries/<int:pk>/", admin_views.manage_entry, name="entry"),
             path("entries/find/", admin_views.find_entry, name="find"),
             path("draft/", admin_views.draft, name="draft"),
+            path("refused/<int:pk>/", admin_views.refused, name="refused"),
         ]
 
 

@@ -92,11 +92,30 @@ def test_a_day_that_does_not_balance_cannot_be_published_and_says_where(site, us
     files.add_cash("XJ002", D2, "50.00")
     page = services.draft_disclosure(D2)
     with pytest.raises(services.DisclosureNotBalanced) as info:
-        files.approve(page, users["leadership"])
+        page.get_latest_revision().publish(user=users["leadership"])
     assert "2020-02-03" in info.value.messages[0]
     assert "100.00" in info.value.messages[0]
     assert not DisclosureRecord.objects.exists()
     assert not LedgerEntry.objects.filter(frozen=True).exists()
+
+
+def test_approving_an_unbalanced_day_from_the_workflow_shows_the_difference(site, users, client):
+    from django.urls import reverse
+
+    from tests.conftest import TEST_PASSWORD
+
+    files.add_cash("XJ001", D1, "100.00")
+    files.add_cash("XJ002", D2, "50.00")
+    page = services.draft_disclosure(D2)
+    task_state = page.current_workflow_state.current_task_state
+    client.login(username=users["leadership"].username, password=TEST_PASSWORD)
+    url = reverse("wagtailadmin_pages:workflow_action", args=[page.pk, "approve", task_state.pk])
+    response = client.post(url, follow=True)
+    html = response.content.decode()
+    assert 'data-testid="refusal"' in html and "2020-02-03" in html
+    page.refresh_from_db()
+    assert not page.live and page.current_workflow_state is not None
+    assert not DisclosureRecord.objects.exists()
 
 
 def test_a_negative_cash_balance_is_named(site, users):
@@ -238,8 +257,11 @@ def test_a_correction_shows_on_both_days_and_republishing_makes_version_two(site
     assert list(v2.row_hashes["corrections"]) == ["GZ001"]
     assert v2.totals["cash"]["opening"] == "0.00"
     assert services.verify_chain() == []
-    with pytest.raises(services.LedgerError):
-        publish_day(D1, users["leadership"])  # a third publication without a reason
+    publish_day(D1, users["leadership"])  # a third publication without a new reason is not approved
+    assert DisclosureRecord.objects.filter(disclosure_date=D1).count() == 2
+    assert services.publish_refusal(
+        DisclosurePage.objects.get(disclosure_date=D1), DisclosurePage.objects.get(disclosure_date=D1)
+    )
     day_one = client.get("/disclosures/2020-02-03/").content.decode()
     assert "更正说明" in day_one and "已更正" in day_one and "/disclosures/2020-02-04/" in day_one
     old = client.get("/disclosures/2020-02-03/v1/")

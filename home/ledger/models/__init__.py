@@ -6,6 +6,7 @@ PostgreSQL): a frozen LedgerEntry and every DisclosureRecord reject UPDATE and D
 
 from home.ledger.models.disclosure import (  # noqa: F401
     GENESIS_DIGEST,
+    DisclosureApprovalTask,
     DisclosureIndexPage,
     DisclosurePage,
     DisclosureRecord,

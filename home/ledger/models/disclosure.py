@@ -16,7 +16,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.models import GroupApprovalTask, Page
 
 GENESIS_DIGEST = "0" * 64
 
@@ -175,3 +175,24 @@ class DisclosureRecord(models.Model):
 
     def __str__(self):
         return f"{self.disclosure_date} v{self.version}"
+
+
+class DisclosureApprovalTask(GroupApprovalTask):
+    """Leadership's approval of a disclosure: an unbalanced day is not approved, and the approver
+    is sent to a page naming the difference (instead of an error from inside the publish)."""
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        if action_name == "approve":
+            from django.urls import reverse
+
+            from home.ledger.services import publish_refusal
+
+            page = task_state.workflow_state.content_object.specific
+            content = task_state.revision.as_object() if task_state.revision_id else page
+            if isinstance(page, DisclosurePage) and publish_refusal(page, content):
+                return reverse("ledger_admin:refused", args=[page.pk])
+        return super().on_action(task_state, user, action_name, **kwargs)
+
+    class Meta:
+        verbose_name = _("公示审核")
+        verbose_name_plural = _("公示审核")
