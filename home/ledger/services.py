@@ -332,6 +332,8 @@ def ensure_workflow(index):
     workflow, _created = Workflow.objects.get_or_create(name=WORKFLOW_NAME, defaults={"active": True})
     task, _created = DisclosureApprovalTask.objects.get_or_create(name="领导审核公示")
     task.groups.set([Group.objects.get(name=roles.group_name(roles.LEADERSHIP))])
+    # One step only: leadership's disclosure approval (replaces a plain group approval of old data).
+    WorkflowTask.objects.filter(workflow=workflow).exclude(task=task.task_ptr).delete()
     WorkflowTask.objects.get_or_create(workflow=workflow, task=task.task_ptr, defaults={"sort_order": 0})
     WorkflowPage.objects.update_or_create(page=index.page_ptr, defaults={"workflow": workflow})
     return workflow
