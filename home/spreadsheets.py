@@ -11,6 +11,7 @@ typed, and stores every text cell as a string so that no text (``=HYPERLINK(...)
 Used by home.ledger (the donation ledger) and by the inspections importer; keep it generic.
 """
 
+import copy
 import datetime as dt
 import re
 import unicodedata
@@ -523,10 +524,20 @@ class _SafeRow:
 
     def __init__(self, sheet, columns):
         self.sheet = sheet
-        self.formats = [column.number_format for column in columns]
+        # One style per formatted column, computed once and copied onto each cell: setting
+        # number_format per cell costs a style lookup every time.
+        self.styles = []
+        for column in columns:
+            style = None
+            if column.number_format:
+                template = WriteOnlyCell(sheet)
+                template.number_format = column.number_format
+                style = template._style
+            self.styles.append(style)
 
     def __call__(self, row):
         out = []
+        styles = self.styles
         for index, value in enumerate(row):
             if isinstance(value, str):
                 if ILLEGAL_CHARACTERS_RE.search(value):
@@ -540,12 +551,13 @@ class _SafeRow:
                     # openpyxl stores other strings as text already (only "=" becomes a formula).
                     out.append(value)
                 continue
-            number_format = self.formats[index] if index < len(self.formats) else None
-            if number_format and value is not None:
+            style = styles[index] if index < len(styles) else None
+            if style is not None and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
                 cell = WriteOnlyCell(self.sheet, value=value)
-                cell.number_format = number_format
+                cell._style = copy.copy(style)
                 out.append(cell)
             else:
+                # Dates get openpyxl's own yyyy-mm-dd format; None and plain numbers pass through.
                 out.append(value)
         return out
 
