@@ -165,3 +165,58 @@ def qcluster(transactional_db):
     cluster = Cluster()
     yield cluster
     cluster.stop()
+
+
+class TaskQueue:
+    """The queue as the configured django-q2 broker sees it: ORM (embedded) or Redis (scale-out)."""
+
+    def __init__(self):
+        from django_q.brokers import get_broker
+
+        self.broker = get_broker()
+        self.is_redis = bool(settings.REDIS_URL)
+
+    def size(self):
+        """Queued tasks, including ones a worker has taken but not yet acknowledged (ORM)."""
+        if self.is_redis:
+            return self.broker.queue_size()
+        from django_q.models import OrmQ
+
+        return OrmQ.objects.filter(key=self.broker.list_key).count()
+
+    def purge(self):
+        """Drop every queued task, as a broker that lost its messages would."""
+        self.broker.purge_queue()
+
+    def funcs(self):
+        """Dotted names of the queued tasks' functions."""
+        from django_q.signing import SignedPackage
+
+        if self.is_redis:
+            packages = self.broker.connection.lrange(self.broker.list_key, 0, -1)
+        else:
+            from django_q.models import OrmQ
+
+            packages = OrmQ.objects.filter(key=self.broker.list_key).values_list("payload", flat=True)
+        return [SignedPackage.loads(package)["func"] for package in packages]
+
+
+@pytest.fixture
+def task_queue():
+    return TaskQueue()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches_and_redis_queue():
+    """Redis outlives a test (and a test run): start each test with empty caches and queue.
+
+    With the ORM broker and local-memory cache, the rollback and a new process already do this.
+    """
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        if alias != "qcluster":
+            caches[alias].clear()
+    if settings.REDIS_URL:
+        TaskQueue().purge()
+    yield

@@ -2,7 +2,6 @@
 admin home panel."""
 
 import pytest
-from django_q.models import OrmQ
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +35,7 @@ def test_figures_come_from_the_cache_until_the_data_changes(
     dashboard_data,  # noqa: F811
     users,
     django_capture_on_commit_callbacks,
+    task_queue,
 ):
     assert signals.WATCHED  # the module connects its receivers on import
     client.force_login(users[roles.LEADERSHIP])
@@ -49,7 +49,7 @@ def test_figures_come_from_the_cache_until_the_data_changes(
     html, _queries = _render(client)
     assert 'data-figure="open">7<' in html
     # Invalidation queues nothing of its own (the issue's own auto-assignment is not ours).
-    assert not [q for q in OrmQ.objects.all() if q.func().startswith("workflows.dashboard")]
+    assert not [func for func in task_queue.funcs() if func.startswith("workflows.dashboard")]
 
 
 def test_bulk_inserts_without_signals_still_show(client, dashboard_data, users):  # noqa: F811

@@ -1,7 +1,6 @@
 """The one transition service: log row, audit entry, idempotency, conflicts, requirements, faults."""
 
 import pytest
-from django_q.models import OrmQ
 
 from django.db import OperationalError, connection, transaction
 from django.urls import reverse
@@ -140,9 +139,9 @@ def test_the_log_and_audit_entry_survive_deleting_the_user(users):
     ).exists()
 
 
-def test_side_effects_are_queued_only_after_commit_and_never_for_a_rolled_back_move(users):
+def test_side_effects_are_queued_only_after_commit_and_never_for_a_rolled_back_move(users, task_queue):
     issue = issue_in_stage("submitted", unit=users[roles.RESPONSIBLE_UNIT])
-    before = OrmQ.objects.count()
+    before = task_queue.size()
 
     with pytest.raises(RuntimeError), transaction.atomic():
         transition(issue.pk, "close", users[roles.LEADERSHIP])
@@ -150,7 +149,7 @@ def test_side_effects_are_queued_only_after_commit_and_never_for_a_rolled_back_m
 
     assert Issue.objects.get(pk=issue.pk).stage == "submitted"
     assert not StageTransition.objects.filter(issue=issue).exists()
-    assert OrmQ.objects.count() == before
+    assert task_queue.size() == before
 
 
 def _locked_on_log_insert(execute, sql, params, many, context):
