@@ -190,6 +190,10 @@ class TaskQueue:
 
     def funcs(self):
         """Dotted names of the queued tasks' functions."""
+        return [task["func"] for task in self.tasks()]
+
+    def tasks(self):
+        """The queued task packages (dicts with func, args, kwargs, ...)."""
         from django_q.signing import SignedPackage
 
         if self.is_redis:
@@ -198,7 +202,7 @@ class TaskQueue:
             from django_q.models import OrmQ
 
             packages = OrmQ.objects.filter(key=self.broker.list_key).values_list("payload", flat=True)
-        return [SignedPackage.loads(package)["func"] for package in packages]
+        return [SignedPackage.loads(package) for package in packages]
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -43,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 ASYNC_IMPORT_THRESHOLD = 3000
 WORKFLOW_NAME = "捐赠公示审核"
+# pg_advisory_xact_lock key of disclosure drafting (any constant unique within this database).
+DRAFTING_LOCK_ID = 2026_0203
 MAX_IMPORT_ATTEMPTS = 3
 
 _bypass_moderation = contextvars.ContextVar("ledger_bypass_moderation", default=False)
@@ -345,8 +347,9 @@ def page_title(day):
 
 def draft_disclosure(day, *, user=None, submit=True, publish=False, note=""):
     """Create or update the day's page (one per day), then submit it or publish it at once."""
-    index = ensure_disclosure_index()
     with transaction.atomic():
+        _serialize_drafting()
+        index = ensure_disclosure_index()
         page = DisclosurePage.objects.filter(disclosure_date=day).first()
         if page is None:
             try:
@@ -356,7 +359,7 @@ def draft_disclosure(day, *, user=None, submit=True, publish=False, note=""):
                             title=page_title(day), slug=day.isoformat(), disclosure_date=day, live=False
                         )
                     )
-            except IntegrityError:
+            except (IntegrityError, ValidationError):
                 # The scheduled drafter and a manual "draft now" raced: the other one created it.
                 page = DisclosurePage.objects.get(disclosure_date=day)
         page = page.specific
@@ -371,6 +374,17 @@ def draft_disclosure(day, *, user=None, submit=True, publish=False, note=""):
     if submit:
         submit_for_approval(page, user)
     return page
+
+
+def _serialize_drafting():
+    """Let one drafter at a time create the index and day pages (call inside a transaction).
+
+    SQLite's IMMEDIATE transactions already serialise writers; PostgreSQL needs a lock, or two
+    drafters both create /disclosures/ and its workflow.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [DRAFTING_LOCK_ID])
 
 
 def submit_for_approval(page, user=None):

@@ -116,6 +116,11 @@ def test_a_correction_is_a_reversing_entry_with_a_reason_and_the_balance_is_the_
 
 
 def test_the_flush_command_can_still_empty_the_database():
+    if connection.vendor != "sqlite":
+        # TRUNCATE fires no row triggers there, and PostgreSQL refuses it inside this test's
+        # transaction (pending deferred foreign-key events); the transactional tests' own
+        # teardown flushes prove it empties the database.
+        pytest.skip("the row triggers that flush must open exist on SQLite only")
     freeze(cash())
     call_command("flush", "--no-input", verbosity=0)
     assert not LedgerEntry.objects.exists()

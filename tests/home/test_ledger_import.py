@@ -207,17 +207,15 @@ def test_template_command_writes_the_three_sheets_and_notes(tmp_path):
 
 
 def test_large_files_are_queued_as_a_task_with_only_the_batch_id(
-    settings, django_capture_on_commit_callbacks
+    settings, django_capture_on_commit_callbacks, task_queue
 ):
-    from django_q.models import OrmQ
-
     settings.LEDGER_ASYNC_IMPORT_THRESHOLD = 10
     with django_capture_on_commit_callbacks(execute=True):
         batch = upload(files.big_cash_workbook(30))
     assert batch.status == ImportStatus.PENDING
-    queued = OrmQ.objects.get()
-    assert queued.task["func"] == "home.ledger.tasks.import_batch"
-    assert queued.task["args"] == (batch.pk,)
+    [queued] = task_queue.tasks()
+    assert queued["func"] == "home.ledger.tasks.import_batch"
+    assert queued["args"] == (batch.pk,)
     from home.ledger.tasks import import_batch
 
     assert import_batch(batch.pk) == {"batch": batch.pk, "status": ImportStatus.DONE}

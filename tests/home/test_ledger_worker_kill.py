@@ -21,6 +21,11 @@ ROWS = 2000
 
 
 def test_a_killed_import_reruns_after_retry_and_stores_every_row_once(qcluster):
+    if settings.REDIS_URL:
+        pytest.skip(
+            "ORM broker delivery (item 12): Redis has no receipts, so a killed worker's task is lost "
+            "and the reconciler re-queues the work instead"
+        )
     from django_q.models import OrmQ
 
     batch = services.store_upload(files.as_file(files.big_cash_workbook(ROWS)), "big.xlsx")
