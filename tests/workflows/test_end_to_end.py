@@ -84,3 +84,28 @@ def test_a_task_that_kills_its_worker_is_marked_failed_after_three_attempts_and_
     assert (
         "Task poison:e2e (tests.workflows.poison.kill_worker) failed after 3 attempts" in qcluster.read_log()
     )
+
+
+def test_a_transition_task_killed_after_its_move_is_redelivered_and_moves_nothing_twice(
+    qcluster, users, tmp_path, task_queue
+):
+    if task_queue.is_redis:
+        pytest.skip("ORM broker redelivery; on Redis the reconciler covers lost tasks")
+    unit = users[roles.RESPONSIBLE_UNIT]
+    institution = InstitutionFactory()
+    institution.responsible_users.add(unit)
+    issue = IssueFactory(institution=institution, category=IssueCategoryFactory(default_deadline_days=3))
+    task_queue.purge()  # only the killing variant of the task below
+    marker = tmp_path / "runs.txt"
+    async_task("tests.workflows.poison.assign_then_die_once", issue.pk, str(marker))
+
+    qcluster.start(DJANGO_SETTINGS_MODULE="tests.workflows.qcluster_settings")
+    qcluster.wait_until(
+        lambda: marker.exists() and "rerun" in marker.read_text(), timeout=90, what="redelivery"
+    )
+    qcluster.wait_until(lambda: task_queue.size() == 0, timeout=30, what="task acknowledged")
+
+    assert marker.read_text().split() == ["died", "rerun"]
+    issue.refresh_from_db()
+    assert issue.stage == "assigned"
+    assert StageTransition.objects.filter(issue=issue).count() == 1
