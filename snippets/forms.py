@@ -9,7 +9,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.images.fields import WagtailImageField
 from wagtail.images.forms import BaseImageForm
 
-from snippets import permissions, services
+from snippets import attachments, permissions, services
 from snippets.choices import Answer
 from snippets.images import sanitise_image
 
@@ -66,12 +66,40 @@ class PhotosField(forms.FileField):
         return cleaned
 
 
+MAX_ATTACHMENTS_PER_FIELD = 10
+
+
+class AttachmentsField(forms.FileField):
+    """Several attachments in one input; every file is checked and each bad one is named."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": attachments.ACCEPT}))
+        kwargs.setdefault("help_text", _("PDF、DOCX、XLSX、TXT、CSV，可多选。"))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [item for item in (data if isinstance(data, list | tuple) else [data]) if item]
+        if len(files) > MAX_ATTACHMENTS_PER_FIELD:
+            raise ValidationError(_("一次最多上传 %(n)d 个附件。") % {"n": MAX_ATTACHMENTS_PER_FIELD})
+        cleaned, errors = [], []
+        for upload in files:
+            try:
+                cleaned.append(attachments.check_attachment(upload))
+            except ValidationError as exc:
+                errors.extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)
+        return cleaned
+
+
 class IssueForm(WagtailAdminModelForm):
     """Issue create/edit form. Responsible units may change only their rectification fields."""
 
     photos = PhotosField(label=_("照片"))
+    attachments = AttachmentsField(label=_("附件"))
 
-    UNIT_EDITABLE = ("rectification_plan", "responsible_person", "photos")
+    UNIT_EDITABLE = ("rectification_plan", "responsible_person", "photos", "attachments")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -113,6 +141,12 @@ class IssueForm(WagtailAdminModelForm):
             self.save_m2m()
             services.store_photos(
                 self.cleaned_data.get("photos") or [], self.for_user, issue=instance, saved_names=saved_names
+            )
+            services.store_attachments(
+                self.cleaned_data.get("attachments") or [],
+                self.for_user,
+                issue=instance,
+                saved_names=saved_names,
             )
         return instance
 

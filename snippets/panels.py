@@ -26,6 +26,29 @@ class PhotoGalleryPanel(Panel):
             return context
 
 
+class AttachmentListPanel(Panel):
+    """The issue's attachments, linked to the permission-checked download view."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("heading", _("已上传附件"))
+        super().__init__(**kwargs)
+
+    @property
+    def clean_name(self):
+        return super().clean_name or "attachment_list"
+
+    class BoundPanel(Panel.BoundPanel):
+        template_name = "snippets/panels/attachment_list.html"
+
+        def is_shown(self):
+            return bool(self.instance.pk) and self.instance.attachments.exists()
+
+        def get_context_data(self, parent_context=None):
+            context = super().get_context_data(parent_context)
+            context["attachments"] = self.instance.attachments.select_related("uploaded_by")
+            return context
+
+
 class AllocationsPanel(Panel):
     """Donated goods allocated to answer this issue (home.ledger entries pointing at it)."""
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from snippets.choices import RoundMode, VisitState
-from snippets.models import ChecklistAnswer, InspectionRound, Institution, Issue, Photo, Visit
+from snippets.models import Attachment, ChecklistAnswer, InspectionRound, Institution, Issue, Photo, Visit
 from workflows import roles
 
 FULL_VIEW_ROLES = (roles.INSPECTOR, roles.LEADERSHIP, roles.ADMINISTRATOR)
@@ -91,6 +91,15 @@ def photos_for(user):
     if is_responsible_unit(user):
         return Photo.objects.filter(Q(issue__in=issues_for(user)) | Q(answer__in=answers_for(user)))
     return Photo.objects.none()
+
+
+def attachments_for(user):
+    """Attachments follow their issue, except that communications staff never get the files."""
+    if sees_everything(user):
+        return Attachment.objects.all()
+    if is_responsible_unit(user):
+        return Attachment.objects.filter(issue__in=issues_for(user))
+    return Attachment.objects.none()
 
 
 SCOPES = {

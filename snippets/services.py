@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from snippets.choices import Answer, VisitState
 from snippets.models import (
+    Attachment,
     ChecklistAnswer,
     ChecklistTemplate,
     InspectionRound,
@@ -80,12 +81,32 @@ def store_photos(clean_images, actor, *, issue=None, answer=None, saved_names=No
     return photos
 
 
+def store_attachments(clean_files, actor, *, issue, saved_names=None):
+    """Save checked attachments (`snippets.attachments.CleanAttachment`) of an issue; same
+    contract as `store_photos`: call inside `photo_transaction()`."""
+    stored = []
+    for clean in clean_files:
+        attachment = Attachment(
+            issue=issue,
+            original_name=clean.name[:255],
+            content_type=clean.content_type,
+            size=clean.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(clean.name, ContentFile(clean.content), save=False)
+        if saved_names is not None:
+            saved_names.append(attachment.file.name)
+        attachment.save()
+        stored.append(attachment)
+    return stored
+
+
 def _delete_files(names):
     for name in names:
         try:
             private_storage.delete(name)
         except OSError:
-            logger.warning("Could not delete orphan photo file %s", name)
+            logger.warning("Could not delete orphan private file %s", name)
 
 
 @contextmanager
@@ -105,25 +126,34 @@ def photo_transaction():
         raise
 
 
-def cleanup_orphan_photo_files(min_age_seconds=3600):
-    """Delete photo files with no Photo row (a crash between file write and commit). Files younger
-    than `min_age_seconds` may belong to a request still in progress and are left alone."""
+def _cleanup_orphan_files(folder, model, min_age_seconds):
+    """Delete files in `folder` of the private store with no `model` row (a crash between file
+    write and commit). Files younger than `min_age_seconds` may belong to a request still in
+    progress and are left alone."""
     try:
-        _dirs, files = private_storage.listdir("photos")
+        _dirs, files = private_storage.listdir(folder)
     except FileNotFoundError:
-        return {"deleted": 0}
-    known = set(Photo.objects.values_list("file", flat=True))
+        return 0
+    known = set(model.objects.values_list("file", flat=True))
     cutoff = timezone.now() - datetime.timedelta(seconds=min_age_seconds)
     deleted = 0
     for filename in files:
-        name = f"photos/{filename}"
+        name = f"{folder}/{filename}"
         if name in known:
             continue
         if private_storage.get_modified_time(name) > cutoff:
             continue
         private_storage.delete(name)
         deleted += 1
-    return {"deleted": deleted}
+    return deleted
+
+
+def cleanup_orphan_photo_files(min_age_seconds=3600):
+    return {"deleted": _cleanup_orphan_files("photos", Photo, min_age_seconds)}
+
+
+def cleanup_orphan_attachment_files(min_age_seconds=3600):
+    return {"deleted": _cleanup_orphan_files("attachments", Attachment, min_age_seconds)}
 
 
 # --- Issues ------------------------------------------------------------------------------------

@@ -4,5 +4,8 @@ from snippets import services
 
 
 def cleanup_orphan_photos():
-    """Photo files left without a row by a crash between the file write and the commit."""
-    return services.cleanup_orphan_photo_files()
+    """Photo and attachment files left without a row by a crash between the file write and the
+    commit (one schedule for the whole private store)."""
+    photos = services.cleanup_orphan_photo_files()["deleted"]
+    attachments = services.cleanup_orphan_attachment_files()["deleted"]
+    return {"deleted": photos + attachments}

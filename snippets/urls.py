@@ -11,5 +11,6 @@ app_name = "snippets"
 
 urlpatterns = [
     path("inspection-photos/<int:pk>/", views.photo, name="photo"),
+    path("inspection-attachments/<int:pk>/", views.attachment, name="attachment"),
     path("inspection-draws/<int:pk>.json", views.draw_record, name="draw_record"),
 ]

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -14,22 +15,37 @@ from snippets.forms import ChecklistForm
 from snippets.models import InspectionRound
 
 
+def _private_file_response(field_file, content_type, disposition, filename):
+    """Stream a file of the private store with headers that stop the browser from sniffing or
+    running it. The caller has already checked permission."""
+    try:
+        handle = field_file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(handle, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(disposition == "attachment", filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
 @require_GET
 def photo(request, pk):
     """Inspection photos are served only here: never by a public URL (RELIABILITY item 30).
     Anyone who may not see the photo gets a 404, so its existence is not revealed."""
     photo = get_object_or_404(permissions.photos_for(request.user), pk=pk)
-    try:
-        handle = photo.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
     extension = photo.file.name.rsplit(".", 1)[-1]
-    response = FileResponse(handle, content_type=photo.content_type)
-    response["Content-Disposition"] = f'inline; filename="photo-{photo.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return _private_file_response(photo.file, photo.content_type, "inline", f"photo-{photo.pk}.{extension}")
+
+
+@require_GET
+def attachment(request, pk):
+    """Issue attachments: always a download (never rendered in the browser), same 404 rule."""
+    attachment = get_object_or_404(permissions.attachments_for(request.user), pk=pk)
+    return _private_file_response(
+        attachment.file, attachment.content_type, "attachment", attachment.original_name
+    )
 
 
 def visit_list(request):

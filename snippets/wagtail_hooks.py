@@ -34,7 +34,7 @@ from snippets.models import (
     IssueCategory,
     Visit,
 )
-from snippets.panels import AllocationsPanel, PhotoGalleryPanel
+from snippets.panels import AllocationsPanel, AttachmentListPanel, PhotoGalleryPanel
 from workflows.choices import Stage
 
 
@@ -87,7 +87,7 @@ class PhotoStorageFaultMixin:
         try:
             return super().form_valid(form)
         except services.PhotoStorageError:
-            form.add_error(None, _("照片保存失败（存储空间不足或不可写），问题未保存，请稍后重试。"))
+            form.add_error(None, _("照片或附件保存失败（存储空间不足或不可写），问题未保存，请稍后重试。"))
             self.produced_error_message = self.get_error_message()
             return self.form_invalid(form)
 
@@ -282,6 +282,8 @@ class IssueViewSet(ScopedSnippetViewSet):
             FieldPanel("rectification_plan"),
             FieldPanel("photos"),
             PhotoGalleryPanel(),
+            FieldPanel("attachments"),
+            AttachmentListPanel(),
             AllocationsPanel(),
         ],
         base_form_class=IssueForm,

@@ -3,6 +3,7 @@
 One module per family; the names are re-exported here so `snippets.models.Issue` keeps working.
 """
 
+from .attachments import Attachment
 from .categories import IssueCategory
 from .checklists import ChecklistItem, ChecklistTemplate
 from .inspections import ChecklistAnswer, InspectionRound, Visit
@@ -11,6 +12,7 @@ from .issues import Issue, IssueNumberCounter
 from .photos import Photo, private_storage
 
 __all__ = [
+    "Attachment",
     "ChecklistAnswer",
     "ChecklistItem",
     "ChecklistTemplate",

@@ -115,7 +115,7 @@ def test_a_storage_fault_keeps_no_rows_and_gives_the_form_back(
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "照片保存失败" in content
+    assert "照片或附件保存失败" in content
     assert "消毒记录缺失" in content and "公共区域未见每日二次消杀记录" in content
     assert not Issue.objects.exists()
     assert not Photo.objects.exists()
