@@ -8,3 +8,7 @@ class LedgerConfig(AppConfig):
     name = "home.ledger"
     label = "ledger"
     verbose_name = _("捐赠台账")
+
+    def ready(self):
+        # Connect the pre_execute receiver that tells ledger tasks their django-q2 task id.
+        from home.ledger import tasks  # noqa: F401

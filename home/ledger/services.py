@@ -8,6 +8,7 @@ import contextvars
 import datetime as dt
 import hashlib
 import logging
+import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from wagtail.log_actions import log
+from wagtail.log_actions import LogContext, log
 from wagtail.models import Page, Workflow, WorkflowPage, WorkflowTask
 
 from home.ledger import canonical
@@ -48,6 +49,8 @@ DRAFTING_LOCK_ID = 2026_0203
 MAX_IMPORT_ATTEMPTS = 3
 
 _bypass_moderation = contextvars.ContextVar("ledger_bypass_moderation", default=False)
+# The django-q2 task running this code ({"id", "name", "group"}), set by run_as_task().
+_running_task = contextvars.ContextVar("ledger_running_task", default=None)
 
 
 class LedgerError(ValidationError):
@@ -402,6 +405,36 @@ def submit_for_approval(page, user=None):
 
 
 @contextlib.contextmanager
+def run_as_task(task):
+    """Attribute what runs inside to a django-q2 task: log entries done with user=None carry its id.
+
+    Every Wagtail log entry written inside shares the task id as its uuid (when it is a uuid), and
+    the disclosure publish entry names the task id, name and schedule in its data.
+    """
+    if not task or not task.get("id"):
+        yield
+        return
+    token = _running_task.set(task)
+    context = LogContext(generate_uuid=False)
+    try:
+        context.uuid = uuid.UUID(str(task["id"]))
+    except ValueError:
+        context.uuid = None
+    try:
+        with context:
+            yield
+    finally:
+        _running_task.reset(token)
+
+
+def task_log_data():
+    task = _running_task.get()
+    if not task:
+        return {}
+    return {"task_id": str(task["id"]), "task_name": task.get("name"), "schedule": task.get("group")}
+
+
+@contextlib.contextmanager
 def bypassing_moderation():
     token = _bypass_moderation.set(True)
     try:
@@ -472,7 +505,12 @@ def after_publish(page, revision, user):
         instance=page,
         action="ledger.disclosure.publish",
         user=user,
-        data={"version": version, "digest": digest, "bypassed_moderation": record.bypassed_moderation},
+        data={
+            "version": version,
+            "digest": digest,
+            "bypassed_moderation": record.bypassed_moderation,
+            **task_log_data(),
+        },
     )
     return record
 
@@ -611,8 +649,11 @@ def _purpose_met(entry):
     return LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, purpose__contains=entry.number).exists()
 
 
-def scheduled_draft(now=None):
-    """The schedule's job: after the configured hour, draft (or refresh) yesterday's disclosure."""
+def scheduled_draft(now=None, task=None):
+    """The schedule's job: after the configured hour, draft (or refresh) yesterday's disclosure.
+
+    `task` is the django-q2 task running it ({"id", "name", "group"}); its id goes into the log.
+    """
     now = timezone.localtime(now or timezone.now())
     config = LedgerSettings.load()
     if now.hour < config.draft_hour:
@@ -623,7 +664,8 @@ def scheduled_draft(now=None):
     existing = DisclosurePage.objects.filter(disclosure_date=day).first()
     if existing is not None and existing.current_workflow_state is not None:
         return {"drafted": None, "in_moderation": day.isoformat()}
-    page = draft_disclosure(day, submit=not config.auto_publish, publish=config.auto_publish)
+    with run_as_task(task):
+        page = draft_disclosure(day, submit=not config.auto_publish, publish=config.auto_publish)
     return {"drafted": day.isoformat(), "page": page.pk}
 
 

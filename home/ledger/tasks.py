@@ -1,6 +1,21 @@
 """django-q2 tasks of the ledger: plain functions taking ids; the rules are in services."""
 
+import contextvars
+
+from django_q.signals import pre_execute
+
+from django.dispatch import receiver
+
 from home.ledger import services
+
+# The task the worker is about to run; django-q2 passes task ids only to signals, not to the function.
+_current_task = contextvars.ContextVar("ledger_current_task", default=None)
+
+
+@receiver(pre_execute, dispatch_uid="ledger.remember_current_task")
+def remember_current_task(sender, func=None, task=None, **kwargs):
+    task = task or {}
+    _current_task.set({"id": task.get("id"), "name": task.get("name"), "group": task.get("group")})
 
 
 def import_batch(batch_id):
@@ -14,4 +29,4 @@ def import_batch(batch_id):
 
 
 def draft_previous_day():
-    return services.scheduled_draft()
+    return services.scheduled_draft(task=_current_task.get())
