@@ -111,3 +111,19 @@ def gps_exif():
     gps[3] = "E"
     gps[4] = (121.0, 28.0, 0.0)
     return exif
+
+
+def issue_post(institution, category, **extra):
+    """The fields of the issue admin form, as a browser would post them."""
+    data = {
+        "title": "消毒记录缺失",
+        "category": category.pk,
+        "severity": "",
+        "institution": institution.pk,
+        "found_on": "2026-11-20",
+        "deadline": "",
+        "description": "公共区域未见每日二次消杀记录",
+        "rectification_plan": "",
+    }
+    data.update(extra)
+    return data

@@ -14,7 +14,7 @@ from django.urls import reverse
 from snippets import services
 from snippets.attachments import check_attachment
 from snippets.models import Attachment, Issue, private_storage
-from tests.snippets.factories import InstitutionFactory, IssueCategoryFactory, IssueFactory
+from tests.snippets.factories import InstitutionFactory, IssueCategoryFactory, IssueFactory, issue_post
 from workflows import roles
 
 pytestmark = pytest.mark.django_db
@@ -36,21 +36,6 @@ def make_xlsx():
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
-
-
-def issue_post(institution, category, **extra):
-    data = {
-        "title": "消毒记录缺失",
-        "category": category.pk,
-        "severity": "",
-        "institution": institution.pk,
-        "found_on": "2026-11-20",
-        "deadline": "",
-        "description": "公共区域未见每日二次消杀记录",
-        "rectification_plan": "",
-    }
-    data.update(extra)
-    return data
 
 
 @pytest.fixture

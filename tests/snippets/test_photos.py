@@ -19,6 +19,7 @@ from tests.snippets.factories import (
     IssueCategoryFactory,
     IssueFactory,
     gps_exif,
+    issue_post,
     make_jpeg,
     make_png_bomb,
     make_tga,
@@ -26,21 +27,6 @@ from tests.snippets.factories import (
 from workflows import roles
 
 pytestmark = pytest.mark.django_db
-
-
-def issue_post(institution, category, **extra):
-    data = {
-        "title": "消毒记录缺失",
-        "category": category.pk,
-        "severity": "",
-        "institution": institution.pk,
-        "found_on": "2026-11-20",
-        "deadline": "",
-        "description": "公共区域未见每日二次消杀记录",
-        "rectification_plan": "",
-    }
-    data.update(extra)
-    return data
 
 
 @pytest.fixture
