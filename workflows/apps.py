@@ -12,8 +12,8 @@ class WorkflowsConfig(AppConfig):
         from workflows.dashboard import signals  # noqa: F401 - cache invalidation and refresh
 
         # Permissions exist only after post_migrate, so the role table is applied then, not in the
-        # data migration that creates the groups.
-        post_migrate.connect(roles.sync_after_migrate, sender=self, dispatch_uid="workflows.roles.sync")
+        # data migration that creates the groups (the receiver waits for the last app).
+        post_migrate.connect(roles.sync_after_migrate, dispatch_uid="workflows.roles.sync")
         post_migrate.connect(
             _ensure_schedules_after_migrate, sender=self, dispatch_uid="workflows.scheduling.ensure"
         )

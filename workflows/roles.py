@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass, replace
 
 from django.apps import apps as global_apps
-from django.contrib.auth.management import create_permissions
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
@@ -245,15 +244,14 @@ def sync_role_groups():
                 )
 
 
-def sync_after_migrate(sender, using="default", plan=None, **kwargs):
-    # Create every app's permissions first: post_migrate has not reached the apps listed after
-    # this one yet on a fresh database.
-    for app_config in global_apps.get_app_configs():
-        create_permissions(app_config, verbosity=0, using=using)
-    # Snippets' publish/lock/unlock permissions come from Wagtail's own post_migrate handler, which
-    # has not run yet either.
-    from wagtail.snippets.models import create_extra_permissions
+def sync_after_migrate(sender, **kwargs):
+    """post_migrate receiver: apply the table once, after the last app's post_migrate.
 
-    create_extra_permissions(global_apps.get_app_config("wagtailsnippets"), using=using)
+    By then Django has created every model permission and Wagtail its snippet publish/lock ones, all
+    of which the table may name.
+    """
+    apps_with_models = [config for config in global_apps.get_app_configs() if config.models_module]
+    if sender is not apps_with_models[-1]:
+        return
     sync_role_groups()
     logger.debug("Role groups synchronised")
