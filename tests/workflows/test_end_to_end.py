@@ -49,6 +49,13 @@ def test_a_reported_item_whose_task_was_lost_is_assigned_by_the_scheduled_reconc
         lambda: Issue.objects.get(pk=fresh.pk).stage == "assigned", timeout=60, what="on-commit task"
     )
 
+    # The attempt row is marked done just after the move commits: wait for it, do not race it.
+    keys = [f"auto_assign:{item.pk}" for item in (issue, fresh)]
+    qcluster.wait_until(
+        lambda: TaskAttempt.objects.filter(key__in=keys, state="done").count() == 2,
+        timeout=30,
+        what="attempts recorded as done",
+    )
     for item in (issue, fresh):
         item.refresh_from_db()
         assert (item.responsible_person, item.deadline) == (unit, datetime.date(2026, 2, 25))
