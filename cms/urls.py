@@ -9,6 +9,9 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms.api import api_router
 from workflows import views as workflow_views
 
+# A database error outside a view (session save, a middleware) is a 503 page too.
+handler500 = "cms.middleware.server_error"
+
 urlpatterns = [
     path("healthz", workflow_views.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
