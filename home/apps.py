@@ -9,6 +9,9 @@ class HomeConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_ensure_workflow_after_migrate, sender=self, dispatch_uid="home.workflow")
+        from home import page_cache
+
+        page_cache.connect_signals()
 
 
 def _ensure_workflow_after_migrate(sender, **kwargs):

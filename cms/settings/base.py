@@ -43,6 +43,9 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated), for
+# login throttling by client address. Empty: the header is ignored and the peer address counts.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", [])
 DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 REDIS_URL = os.environ.get("REDIS_URL", "")
 # Where the embedded cluster publishes its heartbeat so that web processes can see it.
@@ -61,6 +64,9 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "response-desk@localhost")
 Q_WORKERS = env_int("Q_WORKERS", 2)
 Q_TIMEOUT = env_int("Q_TIMEOUT", 300)
+# Anonymous page cache (home/page_cache.py): off here and in dev/test, on by default in production.
+PAGE_CACHE = env_bool("PAGE_CACHE", False)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
 # Only dev and test settings may turn this on; production.py forces it off.
 ALLOW_DEMO_DATA = False
 # --------------------------------------------------------------------------------------------------
@@ -105,6 +111,8 @@ MIDDLEWARE = [
     "cms.csp.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # Before anything that can query the database: a hit runs no SQL (language is in the key).
+    "home.page_cache.AnonymousPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +163,12 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL},
     }
     Q_CACHE_ALIAS = "default"
+    # Shared by every web process, and invalidated by the qcluster process (imports, publishing).
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "pages",
+    }
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
@@ -166,6 +180,26 @@ else:
         },
     }
     Q_CACHE_ALIAS = "qcluster"
+    # Files, for the same reason: gunicorn workers and the qcluster (which imports and publishes)
+    # must see one generation, so invalidation reaches every process.
+    CACHES["pages"] = {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "page-cache"),
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+PAGE_CACHE_ALIAS = "pages"
+PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
+# Never cached, whatever the request: admin and preview, the channel check form (CSRF), health,
+# documents (their own permission checks), per-receipt look-ups (unbounded keys) and the pages API.
+PAGE_CACHE_EXCLUDE = (
+    "/admin/",
+    "/django-admin/",
+    "/check/",
+    "/healthz",
+    "/documents/",
+    "/api/receipts/",
+    "/api/v2/",
+)
 
 # django-q2. Guarded by tests/test_settings_guards.py (RELIABILITY item 15).
 Q_CLUSTER = {
@@ -294,3 +328,48 @@ LOGGING = {
         "workflows": {"handlers": ["console"], "level": "INFO"},
     },
 }
+
+# --- Sign-in hardening: login throttling and the TOTP second factor (accounts app) ---------------
+# RELIABILITY items 32, 33 and 40. Kept together here; accounts/throttle.py and
+# accounts/two_factor.py explain the rules.
+INSTALLED_APPS += ["accounts", "axes", "django_otp", "django_otp.plugins.otp_totp"]
+# django-otp's middleware marks the session's verified device; ours then enforces the second factor.
+# Both need request.user, so they go right after AuthenticationMiddleware. axes' middleware turns a
+# lockout into its response and goes last, as axes documents.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "accounts.middleware.SecondFactorMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username or address before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT_PER_USERNAME = 5
+LOGIN_FAILURE_LIMIT_PER_ADDRESS = 20
+LOGIN_LOCKOUT_MINUTES = 30
+AXES_HANDLER = "accounts.throttle.ThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The per-username limit; ThrottleHandler reports an address over its own limit as at this one.
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_PER_USERNAME
+AXES_COOLOFF_TIME = "accounts.throttle.cool_off"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+# A success does not clear the count: otherwise signing in to one's own account would reset the
+# address counter between guesses at others.
+AXES_RESET_ON_SUCCESS = False
+AXES_HTTP_RESPONSE_CODE = 429
+# Wagtail's admin password reset stays on (Django logs a failing SMTP send instead of raising, so a
+# known and an unknown address get the same page; tests/test_login_throttling.py checks it).
+WAGTAIL_PASSWORD_RESET_ENABLED = True
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
+# After the n-th wrong code a device refuses every code for 2^(n-1) s (django-otp's throttle).
+OTP_TOTP_THROTTLE_FACTOR = 1
+LOGGING["loggers"]["accounts"] = {"handlers": ["console"], "level": "INFO"}
+LOGGING["loggers"]["axes"] = {"handlers": ["console"], "level": "WARNING"}
+# --------------------------------------------------------------------------------------------------

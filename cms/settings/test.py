@@ -29,4 +29,10 @@ if "qcluster" in CACHES:  # noqa: F405
     CACHES["qcluster"]["LOCATION"] = os.environ.get(  # noqa: F405
         "QCLUSTER_CACHE_DIR", str(BASE_DIR / "var" / f"test-qcache-{os.getpid()}")
     )
+if CACHES["pages"]["BACKEND"].endswith("FileBasedCache"):  # noqa: F405
+    CACHES["pages"]["LOCATION"] = os.environ.get(  # noqa: F405
+        "PAGE_CACHE_DIR", str(BASE_DIR / "var" / f"test-page-cache-{os.getpid()}")
+    )
+# Off unless a test turns it on (tests/home/test_page_cache.py): other tests count queries.
+PAGE_CACHE = False
 ALLOW_DEMO_DATA = True

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from home import page_cache
 from home.ledger.models import (
     DisclosureRecord,
     Donor,
@@ -539,6 +540,7 @@ def run_import(batch, fileobj):
         update.update(cash_count=0, goods_count=0, allocation_count=0)
     else:
         message = _("已导入 {n} 行，跳过已存在的 {s} 行").format(n=sum(counts.values()), s=outcome.skipped)
+        page_cache.invalidate()
     return finish(batch, ImportStatus.DONE, message, **update)
 
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import LogContext, log
 from wagtail.models import Page, Workflow, WorkflowPage, WorkflowTask
 
+from home import page_cache
 from home.ledger import canonical
 from home.ledger.balance import check_day, compute_day
 from home.ledger.models import (
@@ -194,6 +195,52 @@ def queue_import(batch):
     )
 
 
+def _import_activity(batch_id, cutoff=None):
+    """Record that a batch's task started or was queued now; with `cutoff`, only if the last
+    activity is older (a conditional update, so two sweeps cannot both claim it). True if recorded."""
+    from workflows.models import TaskAttempt
+
+    now = timezone.now()
+    key = f"ledger_import:{batch_id}"
+    with transaction.atomic():
+        row, created = TaskAttempt.objects.get_or_create(
+            key=key,
+            defaults={"func": "home.ledger.tasks.import_batch", "state": TaskAttempt.State.DONE},
+        )
+    rows = TaskAttempt.objects.filter(pk=row.pk)
+    if cutoff is not None and not created:
+        rows = rows.filter(last_started_at__lt=cutoff)
+    return bool(rows.update(last_started_at=now, attempts=F("attempts") + 1))
+
+
+def requeue_stuck_imports(older_than=None):
+    """Re-queue imports the database says are unfinished but no task will finish (issue #9).
+
+    The Redis broker has no receipts: a worker killed mid-import, or a Redis restart, loses the task
+    and its batch stays pending or running for ever. A batch is stuck once neither its upload nor
+    its last start or re-queue is more recent than the broker's own redelivery (`retry`, itself
+    above the task timeout) plus a margin: by then a live task has finished or been killed.
+    Re-running is safe: the import is one transaction, run_batch does nothing once the batch is
+    finished, and its attempt limit still stops a poison file. Returns the re-queued batch ids.
+    """
+    from django_q.tasks import async_task
+
+    if older_than is None:
+        older_than = settings.Q_CLUSTER["retry"] + 60
+    cutoff = timezone.now() - dt.timedelta(seconds=older_than)
+    stuck = ImportBatch.objects.filter(
+        status__in=[ImportStatus.PENDING, ImportStatus.RUNNING], created_at__lt=cutoff
+    ).values_list("pk", flat=True)
+    requeued = []
+    for batch_id in stuck:
+        if not _import_activity(batch_id, cutoff=cutoff):
+            continue  # started or re-queued recently
+        logger.warning("Ledger import batch %s is stuck (its task was lost); re-queued", batch_id)
+        async_task("home.ledger.tasks.import_batch", batch_id, task_name=f"ledger-import-{batch_id}")
+        requeued.append(batch_id)
+    return requeued
+
+
 def run_batch(batch_id):
     """Run (or re-run after a killed worker) one batch; idempotent once the batch is finished."""
     from home.ledger.importers import finish, run_import
@@ -204,6 +251,7 @@ def run_batch(batch_id):
     batch = ImportBatch.objects.get(pk=batch_id)
     if not claimed:
         return batch
+    _import_activity(batch_id)
     if batch.attempts > MAX_IMPORT_ATTEMPTS:
         logger.error("Ledger import batch %s gave up after %s attempts", batch_id, batch.attempts - 1)
         return finish(batch, ImportStatus.FAILED, _("导入多次中断，已停止；请联系管理员"))
@@ -296,6 +344,7 @@ def correct_entry(original, *, number, entry_date, reason, amount=None, quantity
             **fields,
         )
         log(instance=entry, action="ledger.entry.correct", user=user, data={"corrects": original.number})
+        page_cache.invalidate()
     return entry
 
 
@@ -312,6 +361,8 @@ def anonymise_donor(donor, *, user=None, erase_personal=True):
             DonorPrivate.objects.filter(donor=donor).delete()
         donor.refresh_from_db()
         log(instance=donor, action="ledger.donor.anonymise", user=user, data={"erased": erase_personal})
+        # The name is on published pages and open data: no cached copy may outlive the withdrawal.
+        page_cache.invalidate()
     return donor
 
 
@@ -501,6 +552,8 @@ def after_publish(page, revision, user):
         },
     )
     LedgerEntry.objects.filter(entry_date=day, frozen=False).update(frozen=True)
+    # Also signalled as page_published; called here too so every publish path is covered.
+    page_cache.invalidate()
     log(
         instance=page,
         action="ledger.disclosure.publish",
