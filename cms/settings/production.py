@@ -36,4 +36,7 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
 }
 
+# Anonymous visitors get cached public pages (home/page_cache.py).
+PAGE_CACHE = env_bool("PAGE_CACHE", True)
+
 ALLOW_DEMO_DATA = False
