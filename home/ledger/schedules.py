@@ -11,4 +11,11 @@ SCHEDULES = [
         schedule_type="I",
         minutes=60,
     ),
+    # Imports whose task was lost (Redis has no receipts): re-queued from the database.
+    ScheduleSpec(
+        name="ledger.requeue_stuck_imports",
+        func="home.ledger.tasks.requeue_stuck_imports",
+        schedule_type="I",
+        minutes=10,
+    ),
 ]

@@ -30,3 +30,10 @@ def import_batch(batch_id):
 
 def draft_previous_day():
     return services.scheduled_draft(task=_current_task.get())
+
+
+def requeue_stuck_imports():
+    from workflows.automation import sweep_lock
+
+    with sweep_lock("ledger_requeue_imports") as acquired:
+        return {"requeued": services.requeue_stuck_imports()} if acquired else {"status": "busy"}
