@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from tests.two_factor_support import add_totp_device, patch_test_client_logins
 from workflows import roles
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -77,6 +78,9 @@ def make_user(django_user_model):
             **extra,
         )
         user.groups.add(Group.objects.get(name=roles.group_name(role_key)))
+        if is_admin or roles.ROLES_BY_KEY[role_key].requires_second_factor:
+            # A second factor is mandatory for these roles: give them a real, confirmed TOTP device.
+            add_totp_device(user)
         return user
 
     return make
@@ -208,6 +212,12 @@ class TaskQueue:
 @pytest.fixture
 def task_queue():
     return TaskQueue()
+
+
+@pytest.fixture(autouse=True)
+def _test_client_logins_pass_the_second_factor(monkeypatch):
+    """client.force_login/login mark the session OTP-verified with the user's real device."""
+    patch_test_client_logins(monkeypatch)
 
 
 @pytest.fixture(autouse=True)

@@ -26,6 +26,9 @@ class RoleSpec:
     page_permissions: tuple[str, ...] = ()
     # "app_label.codename" image/document permissions granted on the root collection.
     collection_permissions: tuple[str, ...] = ()
+    # A TOTP second factor is mandatory for the role's members (accounts/two_factor.py enforces it;
+    # superusers always need one). Members of other roles may enrol by choice.
+    requires_second_factor: bool = False
 
 
 COMMUNICATIONS = "communications"
@@ -92,10 +95,12 @@ ROLES = (
         permissions=("wagtailadmin.access_admin",) + _CHANNEL_PUBLISH + _LEDGER_READ,
         page_permissions=("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
         collection_permissions=_MEDIA_EDIT,
+        requires_second_factor=True,
     ),
     RoleSpec(
         key=ADMINISTRATOR,
         group_name="管理员 Administrators",
+        requires_second_factor=True,
         permissions=(
             "wagtailadmin.access_admin",
             "auth.add_user",

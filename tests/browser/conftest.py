@@ -74,11 +74,18 @@ def new_page(browser, live_server, transactional_db):
         context.close()
 
 
-def login(page, username, password):
+def login(page, username, password, device=None):
+    """Sign in through the real form; with a TOTP device, type its current code on the verify page."""
     page.goto("/admin/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+    if device is not None:
+        from tests.two_factor_support import totp_code
+
+        page.wait_for_url("**/admin/two-factor/verify/**")
+        page.fill("input[name=code]", totp_code(device))
+        page.click("[data-testid=two-factor-verify] button[type=submit]")
     page.wait_for_url("**/admin/")
 
 
@@ -88,8 +95,12 @@ def page_as(new_page, users):
     from tests.conftest import TEST_PASSWORD
 
     def make(role_key, viewport=None):
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
         page = new_page(viewport=viewport)
-        login(page, users[role_key].username, TEST_PASSWORD)
+        user = users[role_key]
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        login(page, user.username, TEST_PASSWORD, device=device)
         return page
 
     return make
