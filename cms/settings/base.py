@@ -314,6 +314,8 @@ ADMIN_CSP_DIRECTIVES = {
 }
 # No avatars from gravatar.com: it would leak staff e-mail hashes and break the admin policy.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
+# Nor a version check against releases.wagtail.org from admins' browsers (upgrades: docs/deploy.md).
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
 LOGIN_URL = "wagtailadmin_login"
 LOGIN_REDIRECT_URL = "wagtailadmin_home"
