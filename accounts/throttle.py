@@ -148,4 +148,4 @@ def lockout_response(request, original_response=None, credentials=None):
         return HttpResponse(lockout_message(), status=status, content_type="text/plain; charset=utf-8")
     # Replace every error (wrong password, inactive account) with the one message.
     form._errors = {"__all__": ErrorList([lockout_message()])}
-    return TemplateResponse(request, original_response.template_name, context, status=status)
+    return TemplateResponse(request, original_response.template_name, context, status=status).render()
