@@ -1,0 +1,101 @@
+"""Measurement 9: the admin listings of issues and ledger rows, 100 rows per page.
+
+For each listing: SQL queries at 1,000 and at 50,000 records (identical, ≤ 15); the server time of
+the 50,000-record listing against a bare Django view rendering a 50-row table (≤ 4x); and the time
+the database spends in the listing's COUNT queries at 50,000 records (reported).
+"""
+
+import datetime as dt
+
+from tests.bench import data
+from tests.bench.core import client_for, equal_to, info, ratio_at_most, user_with_role
+
+MAX_QUERIES = 15
+TIME_TARGET = 4.0
+LISTINGS = {
+    "issues": ("/admin/snippets/snippets/issue/", "/bench/table/issue/"),
+    "ledger": ("/admin/ledger_entries/", "/bench/table/ledger/"),
+}
+
+
+def _get(client, url):
+    def call():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        return response
+
+    return call
+
+
+def _capture(call):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return captured.captured_queries
+
+
+def _execute(statements):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+            cursor.fetchall()
+
+
+def measure(ctx):
+    from workflows import roles
+
+    today = dt.date(2026, 11, 27)
+    small, large = ctx.scaled(1000, minimum=50), ctx.scaled(50_000, minimum=200)
+    admin = user_with_role(roles.LEADERSHIP)
+    client = client_for(admin)
+    institution_list = data.institutions(200)
+
+    counts = {}
+
+    def fill(size, start):
+        data.issues(ctx.rng, size - start, institution_list=institution_list, today=today, start=start)
+        data.ledger(ctx.rng, size - start, today=today, institution_list=institution_list, start=start)
+
+    fill(small, 0)
+    for name, (url, _bare) in LISTINGS.items():
+        _get(client, url)()  # warm up
+        counts[name] = len(_capture(_get(client, url)))
+    fill(large, small)
+
+    results = []
+    for name, (url, bare_url) in LISTINGS.items():
+        queries = _capture(_get(client, url))
+        results.append(
+            equal_to(
+                f"9 admin {name} listing queries",
+                len(queries),
+                counts[name],
+                limit=MAX_QUERIES,
+                note=f"{small:,} vs {large:,} records (value: large)",
+            )
+        )
+        _get(client, bare_url)()
+        ours, bare = ctx.side_by_side(_get(client, url), _get(client, bare_url))
+        results.append(
+            ratio_at_most(
+                f"9 admin {name} listing, {large:,} records / bare 50-row table",
+                ours,
+                bare,
+                TIME_TARGET,
+            )
+        )
+        count_sql = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+        count_seconds = ctx.median(lambda sql=count_sql: _execute(sql))
+        results.append(
+            info(
+                f"9 admin {name} listing: COUNT queries at {large:,}",
+                count_seconds,
+                "s",
+                note=f"{len(count_sql)} COUNT queries of one request, run again on their own",
+            )
+        )
+    return results
