@@ -7,12 +7,14 @@ in a browser.
 
 import base64
 import time
+from pathlib import Path
 
 import pytest
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -285,3 +287,29 @@ def test_packages_import_and_work_on_the_pinned_stack(users):
     device = add_totp_device(users[roles.INSPECTOR])
     assert device.verify_token(totp_code(device))
     assert not device.verify_token("000000")
+
+
+def test_seed_demo_gives_the_demo_leader_and_admin_the_documented_secret(client):
+    import io
+
+    from django.core.management import call_command
+
+    from accounts import demo
+    from workflows.demo import DEMO_PASSWORD
+
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+    assert demo.DEMO_TOTP_SECRET in out.getvalue()
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    assert demo.DEMO_TOTP_SECRET in readme
+    for username in demo.DEMO_TOTP_USERS:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        assert two_factor.secret_base32(device) == demo.DEMO_TOTP_SECRET
+    response = client.post("/admin/login/", {"username": "leader", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get("/admin/")["Location"].startswith(VERIFY)
+    assert client.post(VERIFY, {"code": demo.current_code()}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    # Running it again leaves the devices alone.
+    call_command("seed_demo", stdout=io.StringIO())
+    assert TOTPDevice.objects.filter(user__username__in=demo.DEMO_TOTP_USERS).count() == 2
