@@ -1,158 +1,275 @@
-"""Benchmark of the rectification workflow (a script, not a collected test).
+"""Measurements 6 and 7: the overdue sweep and the transition service, inline and on a real qcluster.
 
-    .venv/bin/python tests/bench/bench_workflows.py [--items 100000] [--transitions 500]
-
-Prints the time of the overdue sweep over N open items (set-based: a few queries per level,
-whatever N) and stage moves per second through `workflows.services.transition`. The database is
-a fresh SQLite file unless DATABASE_URL points elsewhere (e.g. a scratch PostgreSQL database:
-the script creates and drops its tables through migrate/flush, so never point it at real data).
+6. `automation.escalate_overdue` over `rows` open overdue items: seconds and SQL queries of one pass
+   (set-based: a handful of statements whatever the number of items), and of the no-op rerun.
+7. `services.transition` moves per second in one process; the same moves as one task per record on a
+   real 2-worker `manage.py qcluster`; and as bulk jobs (one task per batch of BATCH records) against
+   the same ORM work done inline (≤ 1.5x). Then the broker alone: trivial tasks per second through
+   the ORM broker on SQLite without and with WAL, and through Redis when REDIS_URL is set (each in a
+   subprocess with its own settings, on a copy of the migrated template database).
 """
 
-import argparse
-import datetime
+import json
 import os
+import shutil
+import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(BASE_DIR))
+from tests.bench import data
+from tests.bench.core import BASE_DIR, at_most, count_queries, info, ratio_at_most, user_with_role
+
+BATCH = 50
+BULK_TARGET = 1.5
+SWEEP_QUERY_LIMIT = 30
 
 
-def setup(database_url):
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cms.settings.test")
-    os.environ["DATABASE_URL"] = database_url
+# Task functions (imported by the qcluster's workers by dotted path).
+def noop(n=0):
+    return n
+
+
+def move_one(issue_id, actor_id):
+    from django.contrib.auth import get_user_model
+
+    from workflows import services
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    services.transition(issue_id, "close", actor, request_key=f"bench:{issue_id}")
+
+
+def move_batch(issue_ids, actor_id):
+    """A bulk job's task: one batch of records, one task."""
+    from django.contrib.auth import get_user_model
+
+    from workflows import services
+
+    actor = get_user_model().objects.get(pk=actor_id)
+    for issue_id in issue_ids:
+        services.transition(issue_id, "close", actor, request_key=f"bench:{issue_id}")
+
+
+class Cluster:
+    """A real `manage.py qcluster` (2 workers) on this process's database and broker."""
+
+    def __init__(self, workdir, env=None):
+        self.env = dict(os.environ)
+        self.env.update(env or {})
+        self.env["Q_WORKERS"] = "2"
+        self.env["QCLUSTER_CACHE_DIR"] = str(Path(workdir) / f"qcache-{os.getpid()}")
+        self.log = Path(workdir) / f"qcluster-{os.getpid()}.log"
+
+    def __enter__(self):
+        self.log_file = open(self.log, "ab")  # noqa: SIM115 - closed in __exit__
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "qcluster"],
+            cwd=BASE_DIR,
+            env=self.env,
+            stdout=self.log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        # Ready when a first task has gone through.
+        from django_q.tasks import async_task
+
+        async_task("tests.bench.bench_workflows.noop", group="bench-warmup")
+        wait_for(lambda: _done("bench-warmup") >= 1, self, "warm-up task")
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log_file.close()
+
+
+def _done(group):
+    from django_q.models import Task
+
+    return Task.objects.filter(group=group).count()
+
+
+def wait_for(condition, cluster, what, timeout=300):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        if cluster.process.poll() is not None:
+            raise RuntimeError(f"qcluster exited: {cluster.log.read_text(errors='replace')[-3000:]}")
+        time.sleep(0.05)
+    raise RuntimeError(f"timed out waiting for {what}: {cluster.log.read_text(errors='replace')[-3000:]}")
+
+
+def _closed(ids):
+    from snippets.models import Issue
+
+    return Issue.objects.filter(pk__in=ids, stage="closed").count()
+
+
+def broker_rate(count, workdir):
+    """In a subprocess with the variant's settings: trivial tasks per second through a 2-worker cluster."""
     import django
 
     django.setup()
-    from django.core.management import call_command
+    from django_q.tasks import async_task
 
-    call_command("migrate", verbosity=0)
-    call_command("flush", interactive=False, verbosity=0)
-    call_command("migrate", verbosity=0)  # post_migrate: groups, permissions, schedules
-
-
-def make_items(count):
-    from django.contrib.auth import get_user_model
-
-    from snippets.choices import Area, InstitutionKind, Severity
-    from snippets.models import Institution, Issue, IssueCategory
-    from workflows import roles
-
-    User = get_user_model()
-    unit = User.objects.create_user("bench-unit", email="unit@example.org")
-    unit.groups.add(*roles_groups(roles.RESPONSIBLE_UNIT))
-    leaders = []
-    for n in range(2):
-        leader = User.objects.create_user(f"bench-leader{n}", email=f"leader{n}@example.org")
-        leader.groups.add(*roles_groups(roles.LEADERSHIP))
-        leaders.append(leader)
-    category = IssueCategory.objects.create(code="bench", name="基准测试类别", default_deadline_days=5)
-    institutions = [
-        Institution.objects.create(
-            name=f"基准机构{n}",
-            kind=InstitutionKind.TOWNSHIP_ELDER_CARE,
-            township=f"乡镇{n % 20}",
-            area=Area.RURAL,
-        )
-        for n in range(200)
-    ]
-    institutions[0].responsible_users.add(unit)
-    today = datetime.date(2026, 11, 27)
-    batch = []
-    for n in range(count):
-        batch.append(
-            Issue(
-                number=f"BENCH-{n:07d}",
-                title=f"基准问题{n}",
-                category=category,
-                institution=institutions[n % len(institutions)],
-                severity=Severity.MEDIUM,
-                found_on=today - datetime.timedelta(days=30),
-                deadline=today - datetime.timedelta(days=n % 15),
-                stage="in_progress",
-                stage_version=2,
-                responsible_person=unit if n % len(institutions) == 0 else None,
-            )
-        )
-    Issue.objects.bulk_create(batch, batch_size=5000)
-    return unit, leaders, today
-
-
-def roles_groups(key):
-    from django.contrib.auth.models import Group
-
-    from workflows import roles
-
-    return [Group.objects.get(name=roles.group_name(key))]
-
-
-def count_queries(func):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as captured:
+    with Cluster(workdir) as cluster:
         started = time.perf_counter()
-        result = func()
+        for n in range(count):
+            async_task("tests.bench.bench_workflows.noop", n, group="bench-noop")
+        wait_for(lambda: _done("bench-noop") >= count, cluster, "trivial tasks")
         elapsed = time.perf_counter() - started
-    return result, elapsed, len(captured.captured_queries)
+    print(json.dumps({"tasks_per_second": count / elapsed}))
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--transitions", type=int, default=500)
-    args = parser.parse_args()
-    scratch = None
-    database_url = os.environ.get("DATABASE_URL")
-    if not database_url:
-        scratch = Path(tempfile.mkdtemp()) / "bench.sqlite3"
-        database_url = f"sqlite:///{scratch}"
-    setup(database_url)
+def _broker_variant(ctx, label, env, count):
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench_workflows", "brokers", str(count), str(ctx.workdir)],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"broker variant {label} failed:\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])["tasks_per_second"]
 
-    from django.db import connection
+
+def brokers(ctx, count):
+    """[(label, tasks/s)]: ORM broker (SQLite: rollback journal, then WAL; PostgreSQL: as is), Redis."""
+    template = os.environ.get("BENCH_TEMPLATE_URL", "")
+    variants = []
+    base = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+    if template.startswith("sqlite:///"):
+        source = Path(template.removeprefix("sqlite:///"))
+        journals = (("ORM broker, SQLite rollback journal", "delete"), ("ORM broker, SQLite WAL", ""))
+        for label, journal in journals:
+            path = ctx.workdir / f"broker-{journal or 'wal'}.sqlite3"
+            shutil.copyfile(source, path)
+            env = {**base, "DATABASE_URL": f"sqlite:///{path}", "BENCH_SQLITE_JOURNAL": journal}
+            variants.append((label, env, path))
+    else:
+        variants.append(("ORM broker, PostgreSQL", base, None))
+    if os.environ.get("REDIS_URL"):
+        variants.append(("Redis broker", dict(os.environ), None))
+    rates = []
+    for label, env, path in variants:
+        rates.append((label, _broker_variant(ctx, label, env, count)))
+        if path is not None:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return rates
+
+
+def measure(ctx):
+    import datetime as dt
+
+    from django.conf import settings
 
     from snippets.models import Issue
-    from workflows import automation, services
-    from workflows.models import Escalation, Notification
+    from workflows import automation, roles, services
 
-    print(f"database: {connection.vendor}")
+    today = dt.date(2026, 11, 27)
+    items = ctx.rows
+    institution_list = data.institutions(200)
+    data.issues(
+        ctx.rng,
+        items,
+        institution_list=institution_list,
+        today=today,
+        stages=["in_progress"],
+        stage_version=2,
+    )  # found 30 days ago, deadlines 1-40 days later: about three in four are overdue
+
+    results = []
+    result, seconds, queries = count_queries(lambda: automation.escalate_overdue(today=today))
+    results.append(
+        at_most(
+            f"6 overdue sweep, {items:,} open items: queries",
+            queries,
+            SWEEP_QUERY_LIMIT,
+            "queries",
+            note=f"{result['escalations']:,} escalations",
+        )
+    )
+    results.append(info(f"6 overdue sweep, {items:,} open items: one pass", seconds, "s"))
+    _result, seconds, queries = count_queries(lambda: automation.escalate_overdue(today=today))
+    results.append(info("6 overdue sweep, no-op rerun", seconds, "s", note=f"{queries} queries"))
+
+    leader = user_with_role(roles.LEADERSHIP, "bench-leader")
+    moves = ctx.scaled(300, minimum=20) if not ctx.full else 300
+    pool = list(Issue.objects.order_by("pk").values_list("pk", flat=True)[: 4 * moves])
+    inline_ids, one_ids, batch_ids, inline2_ids = (pool[k * moves : (k + 1) * moves] for k in range(4))
+    Issue.objects.filter(pk__in=pool).update(stage="submitted")
+
+    def inline(ids):
+        for issue_id in ids:
+            services.transition(issue_id, "close", leader, request_key=f"bench:{issue_id}")
+
+    from django_q.tasks import async_task
+
+    broker = "Redis" if settings.REDIS_URL else f"ORM on {ctx.vendor}"
     started = time.perf_counter()
-    unit, leaders, today = make_items(args.items)
-    print(f"created {args.items} open items in {time.perf_counter() - started:.1f}s")
+    inline(inline_ids)
+    inline_seconds = time.perf_counter() - started
+    results.append(info("7 transitions, single process", moves / inline_seconds, "/s"))
 
-    result, elapsed, queries = count_queries(lambda: automation.escalate_overdue(today=today))
-    print(
-        f"overdue sweep, first run: {elapsed:.2f}s, {queries} queries, "
-        f"{result['escalations']} escalations, {Notification.objects.count()} notifications"
+    with Cluster(ctx.workdir) as cluster:
+        started = time.perf_counter()
+        for issue_id in one_ids:
+            async_task("tests.bench.bench_workflows.move_one", issue_id, leader.pk)
+        wait_for(lambda: _closed(one_ids) >= moves, cluster, "per-record tasks")
+        per_record = time.perf_counter() - started
+        results.append(
+            info(
+                "7 transitions, 2 qcluster workers, one task per record",
+                moves / per_record,
+                "/s",
+                note=f"{broker} broker",
+            )
+        )
+        started = time.perf_counter()
+        for start in range(0, moves, BATCH):
+            async_task("tests.bench.bench_workflows.move_batch", batch_ids[start : start + BATCH], leader.pk)
+        wait_for(lambda: _closed(batch_ids) >= moves, cluster, "batch tasks")
+        batched = time.perf_counter() - started
+    # The inline reference again, after the cluster: the median-free pair brackets the cluster run.
+    started = time.perf_counter()
+    inline(inline2_ids)
+    inline_seconds = min(inline_seconds, time.perf_counter() - started)
+    results.append(
+        ratio_at_most(
+            f"7 bulk job, {moves} moves in tasks of {BATCH} / same moves inline",
+            batched,
+            inline_seconds,
+            BULK_TARGET,
+            note=f"2 workers, {broker} broker; baseline: the faster of two inline runs around it",
+        )
     )
-    result, elapsed, queries = count_queries(lambda: automation.escalate_overdue(today=today))
-    print(
-        f"overdue sweep, rerun (no-op): {elapsed:.2f}s, {queries} queries, "
-        f"{result['escalations']} escalations"
-    )
-    assert result["escalations"] == 0 and Escalation.objects.count() > 0
 
-    # Transitions per second: close submitted items, alternating two leaders.
-    ids = list(Issue.objects.order_by("pk").values_list("pk", flat=True)[: args.transitions])
-    Issue.objects.filter(pk__in=ids).update(stage="submitted")
-
-    def close_all():
-        for index, issue_id in enumerate(ids):
-            services.transition(issue_id, "close", leaders[index % 2], request_key=f"bench:{issue_id}")
-
-    _none, elapsed, queries = count_queries(close_all)
-    print(
-        f"transitions: {len(ids)} closes in {elapsed:.2f}s = {len(ids) / elapsed:.0f} per second "
-        f"({queries / len(ids):.1f} queries each, including the side-effect task enqueued on commit)"
-    )
-
-    if scratch:
-        connection.close()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{scratch}{suffix}").unlink(missing_ok=True)
+    noops = ctx.scaled(300, minimum=30) if not ctx.full else 300
+    rates = brokers(ctx, noops)
+    reference = rates[0][1]
+    for label, rate in rates:
+        results.append(
+            info(
+                f"7 broker: trivial tasks/s, {label}",
+                rate,
+                "/s",
+                baseline=reference,
+                note=f"{noops} tasks, 2 workers; baseline: {rates[0][0]}",
+            )
+        )
+    return results
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1] == "brokers":
+        broker_rate(int(sys.argv[2]), sys.argv[3])

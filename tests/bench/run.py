@@ -244,7 +244,7 @@ def main(argv=None):
             proc = subprocess.run(
                 [sys.executable, "-m", "tests.bench.run", "--child", name, "--child-out", str(out), *common],
                 cwd=BASE_DIR,
-                env=child_env(url),
+                env=child_env(url, {"BENCH_TEMPLATE_URL": template}),
             )
             timings[name] = round(time.perf_counter() - module_started, 1)
             dbs.drop(handle)

@@ -23,3 +23,8 @@ for _alias in CACHES.values():  # noqa: F405
 
 # The project's URLs plus the bare baseline views (tests/bench/urls.py).
 ROOT_URLCONF = "tests.bench.urls"
+
+# The table is the output: the apps' INFO lines (one per transition, per task) would bury it.
+for _logger in LOGGING["loggers"].values():  # noqa: F405
+    _logger["level"] = "WARNING"
+Q_CLUSTER["log_level"] = "WARNING"
