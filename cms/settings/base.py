@@ -4,6 +4,7 @@ Every environment variable the project reads is read in the block below, once, w
 safe development default. dev.py, production.py and test.py only adjust what differs.
 """
 
+import contextlib
 import os
 import warnings
 from pathlib import Path
@@ -272,6 +273,17 @@ WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
 WAGTAILIMAGES_IMAGE_FORM_BASE = "snippets.forms.SanitisedImageForm"
 Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
 warnings.simplefilter("error", Image.DecompressionBombWarning)
+# Pillow opens only the formats we accept anywhere (inspection photos, Wagtail images, the public
+# QR check): every other decoder is unregistered, so a TGA, PSD or ICO file never reaches its
+# parser whatever its name (RELIABILITY 8 and 40). Writers are untouched.
+PILLOW_OPEN_FORMATS = ("JPEG", "PNG", "WEBP")
+# Willow imports pillow-heif's decoder when it loads: register it now so that it is filtered too.
+with contextlib.suppress(ImportError):
+    from pillow_heif import HeifImagePlugin  # noqa: F401
+Image.init()
+for _format in [name for name in Image.OPEN if name not in PILLOW_OPEN_FORMATS]:
+    del Image.OPEN[_format]
+Image.ID[:] = [name for name in Image.ID if name in PILLOW_OPEN_FORMATS]
 
 # Wagtail
 WAGTAIL_SITE_NAME = "民政局疫情防控工作平台"
