@@ -83,14 +83,18 @@ def _record(day, version=None):
 
 def serve_day(request, page, version=None):
     day = page.disclosure_date
-    record = _record(day, version)
-    if version is not None and record is None:
-        raise Http404
-    versions = list(
-        DisclosureRecord.objects.filter(disclosure_date=day)
-        .order_by("version")
-        .values_list("version", flat=True)
+    # Every version of the day in one query; the per-row hashes (thousands of entries of JSON) are
+    # for verification, not for the page.
+    records = list(
+        DisclosureRecord.objects.filter(disclosure_date=day).defer("row_hashes").order_by("version")
     )
+    versions = [r.version for r in records]
+    if version is None:
+        record = records[-1] if records else None
+    else:
+        record = next((r for r in records if r.version == version), None)
+        if record is None:
+            raise Http404
     if record is not None:
         totals = record.totals
         cumulative = record.cumulative
@@ -124,6 +128,8 @@ def serve_day(request, page, version=None):
             "later_corrections": list(later),
             "corrected": corrected,
             "page_size": PAGE_SIZE,
+            # Every row of a section is of this day: formatted once, not once per row.
+            "day_text": day.isoformat(),
         },
     )
 

@@ -60,6 +60,16 @@ class DisclosureIndexPage(RoutablePageMixin, Page):
         context.update(views.index_context(request, self))
         return context
 
+    def route(self, request, path_components):
+        # /disclosures/<day>/: one query for the day page, already specific, where Wagtail's route
+        # runs two (the child as a Page, then its specific row). Anything else: Wagtail's routing.
+        if path_components:
+            child = DisclosurePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if child is not None:
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+        return super().route(request, path_components)
+
 
 class DisclosurePageForm(WagtailAdminPageForm):
     """Refuses publish/approve of a day that does not balance, saying where the difference is."""
