@@ -270,6 +270,12 @@ class IssueViewSet(ScopedSnippetViewSet):
     export_headings = {"institution.township": _("乡镇（街道）"), "institution.area": _("城乡")}
     export_filename = "issues"
     ordering = ["-found_on", "-number"]
+    list_per_page = 100
+
+    def get_queryset(self, request):
+        # The listing shows each row's institution and category: one join, not a query per row.
+        return super().get_queryset(request).select_related("institution", "category")
+
     edit_handler = ObjectList(
         [
             FieldPanel("title"),

@@ -114,6 +114,7 @@ class LedgerEntryViewSet(ReadOnlyViewSet):
     inspect_view_enabled = True
     list_display = ["number", "kind", "entry_date", "amount", "item", "quantity", "unit", "frozen"]
     list_filter = ["kind", "entry_date", "frozen", "category"]
+    list_per_page = 100
     search_fields = ["number", "item", "recipient_name"]
     inspect_view_fields = [
         "number",
