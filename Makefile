@@ -6,15 +6,39 @@ PIP := $(VENV)/bin/pip
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate lint check-migrations pytest bench clean
+LOCK := requirements.lock
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+.PHONY: run test venv migrate lint check-migrations pytest bench clean lock audit cluster
+
+# Installs the hash-pinned lock (every package, its version and its file hashes). If a pin was
+# added to requirements*.txt without `make lock`, installs unhashed so the tree still works, and
+# tests/test_supply_chain.py fails until the lock is regenerated.
+$(VENV)/.installed: requirements.txt requirements-dev.txt $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -r requirements-dev.txt
+	@if $(PYTHON) scripts/check_lock.py; then \
+		echo "$(PIP) install --require-hashes -r $(LOCK)"; \
+		$(PIP) install --quiet --require-hashes -r $(LOCK); \
+	else \
+		echo "WARNING: $(LOCK) is out of date, installing requirements-dev.txt without hashes" >&2; \
+		$(PIP) install --quiet --upgrade pip && $(PIP) install --quiet -r requirements-dev.txt; \
+	fi
 	touch $@
 
 venv: $(VENV)/.installed
+
+# Regenerate the lock after changing requirements*.txt (pip-tools; hashes of every file of each pin).
+lock:
+	test -x $(VENV)/bin/pip-compile || $(PIP) install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) requirements-dev.txt
+	$(PYTHON) scripts/check_lock.py
+
+# Known vulnerabilities of every locked package (PyPI's advisory API; OSV with AUDIT_SERVICE=osv).
+# --strict: a package that cannot be checked (e.g. no network) is a failure, not a pass.
+AUDIT_SERVICE ?= pypi
+audit: venv
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --vulnerability-service $(AUDIT_SERVICE) \
+		--disable-pip --require-hashes -r $(LOCK)
 
 migrate: venv
 	$(PY) manage.py migrate --noinput
