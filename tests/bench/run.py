@@ -36,6 +36,7 @@ MODULES = [
     ("ledger", "tests.bench.bench_ledger"),  # 1, 2
     ("workflows", "tests.bench.bench_workflows"),  # 6, 7
     ("dashboard", "tests.bench.bench_dashboard"),  # 8
+    ("public", "tests.bench.bench_public"),  # 3, 4
 ]
 
 
