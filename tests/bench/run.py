@@ -193,6 +193,21 @@ def format_table(rows):
     return "\n".join(out)
 
 
+def write_report(path, rows, **meta):
+    """The table as JSON: when, where, on what, and the rows (Result.as_dict() each)."""
+    report = {
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "node": platform.node()},
+        "redis": bool(os.environ.get("REDIS_URL")),
+        **meta,
+        "results": rows,
+    }
+    json_path = Path(path)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    return json_path
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Issue #8 benchmark suite")
     parser.add_argument("--only", action="append", default=[], help="module name (repeatable)")
@@ -265,22 +280,17 @@ def main(argv=None):
     if failures:
         summary += f"; FAILED modules: {', '.join(failures)}"
     print(summary)
-    report = {
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "node": platform.node()},
-        "database": "postgresql" if dbs.postgres else "sqlite",
-        "redis": bool(os.environ.get("REDIS_URL")),
-        "rows": args.rows,
-        "repeats": args.repeats,
-        "seed": args.seed,
-        "seconds": round(total, 1),
-        "module_seconds": timings,
-        "failed_modules": failures,
-        "results": rows,
-    }
-    json_path = Path(args.json)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2))
+    json_path = write_report(
+        args.json,
+        rows,
+        database="postgresql" if dbs.postgres else "sqlite",
+        rows_scale=args.rows,
+        repeats=args.repeats,
+        seed=args.seed,
+        seconds=round(total, 1),
+        module_seconds=timings,
+        failed_modules=failures,
+    )
     print(f"JSON: {json_path}")
     return 1 if failures else 0
 
