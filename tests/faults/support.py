@@ -201,6 +201,9 @@ class LiveServer:
                 "--timeout",
                 "60",
                 "--no-control-socket",
+                # Longer than a client's pause between requests: no reset of a reused connection.
+                "--keep-alive",
+                "30",
                 "cms.wsgi:application",
             ],
             cwd=BASE_DIR,
