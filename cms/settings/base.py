@@ -108,6 +108,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Over-long or NUL-bearing query parameters: 400 before any view or SQL (RELIABILITY item 11).
+    "cms.query_guard.QueryStringGuardMiddleware",
     # Content-Security-Policy on every response: strict for the site, relaxed for /admin/.
     "cms.csp.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

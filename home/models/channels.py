@@ -149,6 +149,9 @@ class DonationChannel(
         index.SearchField("account_number"),
         index.FilterField("kind"),
         index.FilterField("status"),
+        # The admin listing's default order: a search with an unusable ?ordering= falls back to it,
+        # and search results can only be ordered by indexed fields (else a 500).
+        index.FilterField("sort_order"),
     ]
 
     objects = DonationChannelQuerySet.as_manager()
