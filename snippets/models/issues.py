@@ -103,6 +103,16 @@ class Issue(index.Indexed, models.Model):
         verbose_name = _("问题")
         verbose_name_plural = _("问题")
         ordering = ["-found_on", "-number"]
+        # The dashboard's grouped figures (issue #8, measurement 8): per institution x category x
+        # stage with deadline buckets read from the index alone; open/overdue counts by stage and
+        # deadline; the oldest open items and the daily trend by the day found.
+        indexes = [
+            models.Index(
+                fields=["institution", "category", "stage", "deadline"], name="issue_inst_cat_stage_dl"
+            ),
+            models.Index(fields=["stage", "deadline"], name="issue_stage_deadline"),
+            models.Index(fields=["found_on"], name="issue_found_on"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.title}"

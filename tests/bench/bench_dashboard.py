@@ -9,7 +9,7 @@ import datetime as dt
 import os
 
 from tests.bench import data
-from tests.bench.core import client_for, count_queries, info, ratio_at_most, user_with_role
+from tests.bench.core import BASE_DIR, client_for, count_queries, info, ratio_at_most, user_with_role
 
 TARGET = 3.0
 URL = "/admin/dashboard/"
@@ -45,7 +45,8 @@ def measure(ctx):
         import cProfile
 
         cold()
-        cProfile.runctx("render()", globals(), {"render": render}, str(ctx.workdir / "dashboard.prof"))
+        target = BASE_DIR / "var" / "bench" / "dashboard.prof"
+        cProfile.runctx("render()", globals(), {"render": render}, str(target))
 
     full_cold = ctx.median(render, before=lambda _i: cold())
     cold()

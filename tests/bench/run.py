@@ -71,7 +71,7 @@ class Databases:
 
     def _pg_name(self, suffix):
         base = urlsplit(self.source_url).path.lstrip("/") or "response_desk"
-        return f"{base}_bench_{suffix}"
+        return f"{base}_bench{os.getpid()}_{suffix}"
 
     def template(self, reuse=False):
         """URL of the template database, and whether it still needs migrating."""
@@ -235,7 +235,9 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown module(s): {', '.join(sorted(unknown))}; known: {', '.join(names)}")
 
-    workdir = Path(args.workdir)
+    # Each run has its own directory (and PostgreSQL database names): two runs at once must not drop
+    # each other's databases. --reuse-template keeps one template in the shared directory.
+    workdir = Path(args.workdir) / ("template" if args.reuse_template else f"run-{os.getpid()}")
     workdir.mkdir(parents=True, exist_ok=True)
     dbs = Databases(workdir, os.environ.get("DATABASE_URL", ""))
     started = time.perf_counter()
@@ -271,6 +273,8 @@ def main(argv=None):
             out.unlink()
     finally:
         dbs.drop_all()
+        if not args.reuse_template:
+            shutil.rmtree(workdir, ignore_errors=True)
 
     table = format_table(rows)
     print(table)
