@@ -52,6 +52,11 @@ run: migrate
 	$(PY) manage.py runserver --noreload $(HOST):$(PORT) & \
 	wait
 
+# The multi-host shape on one machine: local PostgreSQL + Redis, gunicorn on 8001 and 8002, two
+# qclusters (docs/deploy.md). Ctrl-C stops all.
+cluster: venv
+	scripts/cluster.sh
+
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
