@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import BASE_DIR
 
 
@@ -115,3 +117,24 @@ def test_collectstatic_writes_hashed_and_compressed_files(tmp_path):
         # whitenoise serves these to clients that accept gzip or Brotli.
         assert (static_root / f"{hashed}.gz").is_file(), hashed
         assert (static_root / f"{hashed}.br").is_file(), hashed
+
+
+@pytest.mark.parametrize(
+    ("redis_url", "expected"),
+    [
+        ("redis://10.0.0.5:6379/0", "desk.W001"),
+        ("redis://:secret@1.2.3.4:6379/0", "desk.W002"),
+        ("redis://:secret@10.0.0.5:6379/0", None),
+        ("redis://127.0.0.1:6379/1", None),
+    ],
+    ids=["no-password", "public-address", "private-with-password", "loopback"],
+)
+def test_check_deploy_refuses_an_unauthenticated_or_public_redis_broker(redis_url, expected):
+    result = run_production(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], REDIS_URL=redis_url
+    )
+    if expected:
+        assert result.returncode != 0
+        assert expected in result.stderr
+    else:
+        assert result.returncode == 0, result.stdout + result.stderr

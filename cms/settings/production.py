@@ -30,6 +30,8 @@ X_FRAME_OPTIONS = "SAMEORIGIN"
 # Wagtail's page preview shows the page in an iframe of the admin (same origin), which DENY breaks.
 # Framing by any other origin stays refused (SAMEORIGIN, and CSP frame-ancestors 'self').
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+# Registers `check --deploy` checks of the Redis broker (password, private address).
+import cms.checks  # noqa: E402, F401
 
 MIDDLEWARE = MIDDLEWARE[:1] + ["whitenoise.middleware.WhiteNoiseMiddleware"] + MIDDLEWARE[1:]  # noqa: F405
 STORAGES["staticfiles"] = {  # noqa: F405
