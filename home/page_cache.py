@@ -24,7 +24,10 @@ Pages are public already, so an entry holds nothing a visitor could not read on 
 
 import hashlib
 import logging
+import threading
+import time
 import uuid
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import caches
@@ -42,6 +45,54 @@ REFUSING_CACHE_CONTROL = ("private", "no-store", "no-cache")
 
 def page_cache():
     return caches[settings.PAGE_CACHE_ALIAS]
+
+
+class _LocalEntries:
+    """A per-process copy of the entries this process served, in front of the shared cache.
+
+    Keys carry the generation, which is still read from the shared cache on every request, so a
+    local entry is never served after an invalidation made by any process; it only spares the
+    read and decompression of the page itself. Least recently used entries go past `max_bytes`.
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = max_bytes
+        self.entries = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            if time.time() - entry[3] > settings.PAGE_CACHE_SECONDS:  # expires with the shared one
+                del self.entries[key]
+                self.size -= len(entry[2])
+                return None
+            self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key, entry):
+        size = len(entry[2])
+        if size > self.max_bytes:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = entry
+            self.size += size
+            while self.size > self.max_bytes:
+                _key, dropped = self.entries.popitem(last=False)
+                self.size -= len(dropped[2])
+
+    def clear(self):
+        with self.lock:
+            self.entries.clear()
+            self.size = 0
+
+
+local_entries = _LocalEntries(max_bytes=32 * 1024 * 1024)
 
 
 def enabled():
@@ -78,15 +129,17 @@ def _invalidate_on_signal(sender, **kwargs):
     invalidate()
 
 
-def _invalidate_on_page_delete(sender, instance, **kwargs):
-    from wagtail.models import Page
+def _invalidate_on_delete(sender, instance, **kwargs):
+    """A deleted page, or a deleted live snippet (a donation channel), leaves the public site."""
+    from wagtail.models import DraftStateMixin, Page
 
-    if isinstance(instance, Page):
+    if isinstance(instance, Page) or (isinstance(instance, DraftStateMixin) and instance.live):
         invalidate()
 
 
 def connect_signals():
-    """Wagtail's page lifecycle and every published/unpublished snippet (donation channels)."""
+    """Wagtail's page lifecycle and every published, unpublished or deleted live snippet (donation
+    channels)."""
     from django.db.models.signals import post_delete
 
     from wagtail import signals
@@ -99,7 +152,7 @@ def connect_signals():
         signals.unpublished,
     ):
         signal.connect(_invalidate_on_signal, dispatch_uid=f"home.page_cache.{id(signal)}")
-    post_delete.connect(_invalidate_on_page_delete, dispatch_uid="home.page_cache.page_delete")
+    post_delete.connect(_invalidate_on_delete, dispatch_uid="home.page_cache.delete")
 
 
 def _cache_key(request, generation):
@@ -109,7 +162,7 @@ def _cache_key(request, generation):
         return None
     language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
     url = f"{request.scheme}://{host}{request.get_full_path()}|{language}"
-    return f"page-cache:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
+    return f"page-cache:v2:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
 
 
 def _request_is_cacheable(request):
@@ -143,7 +196,8 @@ class AnonymousPageCacheMiddleware:
     """Serves anonymous GETs of public pages from the `pages` cache (see the module docstring).
 
     Placed after LocaleMiddleware (the language is part of the key) and before everything that could
-    query the database, so a hit runs no SQL at all: two cache reads (generation, entry).
+    query the database, so a hit runs no SQL at all: one shared-cache read (the generation) and the
+    entry from this process's copy, or a second shared read the first time this process serves it.
     """
 
     def __init__(self, get_response):
@@ -156,12 +210,18 @@ class AnonymousPageCacheMiddleware:
             # Read before rendering: a change committed during the render bumps it, so the entry
             # stored below under the old generation is never served.
             key = _cache_key(request, current_generation())
-            entry = page_cache().get(key) if key else None
+            entry = None
+            if key:
+                entry = local_entries.get(key)
+                if entry is None:
+                    entry = page_cache().get(key)
+                    if entry is not None:
+                        local_entries.put(key, entry)
         except Exception:
             logger.exception("Page cache: lookup failed; serving uncached")
             return self.get_response(request)
         if entry is not None:
-            status, headers, content = entry
+            status, headers, content, _stored_at = entry
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
@@ -170,11 +230,12 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         if key and _response_is_cacheable(request, response):
             headers = [(name, value) for name, value in response.items() if name != HEADER]
+            entry = (response.status_code, headers, response.content, time.time())
             try:
-                page_cache().set(
-                    key, (response.status_code, headers, response.content), settings.PAGE_CACHE_SECONDS
-                )
+                page_cache().set(key, entry, settings.PAGE_CACHE_SECONDS)
             except Exception:
                 logger.exception("Page cache: store failed")
+            else:
+                local_entries.put(key, entry)
             response[HEADER] = "miss"
         return response

@@ -113,6 +113,19 @@ def test_publishing_a_donation_channel_snippet_invalidates_the_cache(site, clien
         assert "新开通的红十字会专户" in response.content.decode(), url
 
 
+def test_unpublishing_or_deleting_a_donation_channel_invalidates_the_cache(site, client):
+    channel = factories.DonationChannelFactory(name="即将停用的专户")
+    assert "即将停用的专户" in get(client, "/channels/").content.decode()
+    channel.unpublish()
+    assert "即将停用的专户" not in get(client, "/channels/").content.decode()
+    doomed = factories.DonationChannelFactory(name="将被删除的专户")
+    assert "将被删除的专户" in get(client, "/channels/").content.decode()
+    assert get(client, "/channels/")[page_cache.HEADER] == "hit"
+    doomed.delete()
+    assert "将被删除的专户" not in get(client, "/channels/").content.decode()
+    assert get(client, "/channels/")[page_cache.HEADER] == "hit"
+
+
 def test_a_ledger_import_invalidates_the_cache(site, client, users):
     for url in ("/", "/api/disclosures/"):
         get(client, url)
@@ -217,6 +230,20 @@ def test_posts_and_unknown_query_strings_bypass_the_cache(site, client):
     assert page_cache.HEADER not in client.get("/disclosures/?receipt=XJ001")
     assert page_cache.HEADER not in client.get("/?utm_source=spam")
     assert page_cache.HEADER not in client.post("/appeal/")
+
+
+def test_a_generation_bumped_by_another_process_is_honoured_by_this_ones_local_copy(site, client):
+    get(client, "/")
+    assert get(client, "/")[page_cache.HEADER] == "hit"
+    # What an import in the qcluster process does: a new generation in the shared cache only.
+    page_cache.page_cache().set(page_cache.GENERATION_KEY, "from-another-process", timeout=None)
+    assert get(client, "/")[page_cache.HEADER] == "miss"
+
+
+def test_entries_expire_after_the_configured_seconds(site, client, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+    assert get(client, "/")[page_cache.HEADER] == "miss"
+    assert get(client, "/")[page_cache.HEADER] == "miss"
 
 
 def test_the_setting_turns_the_cache_off(site, client, settings):
