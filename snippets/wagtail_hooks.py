@@ -112,6 +112,10 @@ class ScopedFilterSet(WagtailFilterSet):
             scope = permissions.SCOPES.get(getattr(queryset, "model", None))
             if scope is not None:
                 filter_.queryset = scope(user) if user is not None else queryset.none()
+                # A visit's label names its round and institution: join them, or the dropdown
+                # costs two queries per visit (issue #8, measurement 9).
+                if queryset.model is Visit:
+                    filter_.queryset = filter_.queryset.select_related("inspection_round", "institution")
 
 
 class VisitFilterSet(ScopedFilterSet):

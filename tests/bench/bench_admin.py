@@ -53,11 +53,20 @@ def measure(ctx):
     admin = user_with_role(roles.LEADERSHIP)
     client = client_for(admin)
     institution_list = data.institutions(200)
+    # Visits too: the issues listing's filter offers every visit the user may see.
+    visit_list = data.visits(ctx.rng, institution_list, today, answers_per_visit=0)
 
     counts = {}
 
     def fill(size, start):
-        data.issues(ctx.rng, size - start, institution_list=institution_list, today=today, start=start)
+        data.issues(
+            ctx.rng,
+            size - start,
+            institution_list=institution_list,
+            today=today,
+            start=start,
+            visit_list=visit_list,
+        )
         data.ledger(ctx.rng, size - start, today=today, institution_list=institution_list, start=start)
 
     fill(small, 0)
