@@ -52,7 +52,7 @@ def measure(ctx):
     small, large = ctx.scaled(1000, minimum=50), ctx.scaled(50_000, minimum=200)
     admin = user_with_role(roles.LEADERSHIP)
     client = client_for(admin)
-    institution_list = data.institutions(200)
+    institution_list = data.institutions(ctx.scaled(200, minimum=20))
     # Visits too: the issues listing's filter offers every visit the user may see.
     visit_list = data.visits(ctx.rng, institution_list, today, answers_per_visit=0)
 
