@@ -239,3 +239,22 @@ class LiveServer:
         if self.process:
             self.log.close()
         self.process = None
+
+
+def wait_for_other_sessions_to_end(timeout=15):
+    """PostgreSQL ends a killed client's session a moment after the kill: wait for it, so that the
+    next test (or dropping the test database) does not meet it."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+
+    def alone():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            return cursor.fetchone()[0] == 0
+
+    wait_for(alone, timeout=timeout, what="the killed processes' database sessions to end")

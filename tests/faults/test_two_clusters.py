@@ -18,6 +18,7 @@ from django_q.models import Schedule, Task
 from django.db import connection
 from django.utils import timezone
 
+from tests.faults.support import wait_for_other_sessions_to_end
 from workflows.health import cluster_state
 
 pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
@@ -65,6 +66,7 @@ def test_two_clusters_run_each_due_schedule_once(qcluster, tmp_path):
     finally:
         other.stop(sig=signal.SIGKILL)
         qcluster.stop(sig=signal.SIGKILL)
+        wait_for_other_sessions_to_end()
 
     lines = [line.split() for line in runs.read_text().splitlines()]
     assert Counter(name for name, _pid in lines) == Counter(SCHEDULES)
