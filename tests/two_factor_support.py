@@ -5,8 +5,10 @@
   accepted yet (django-otp never accepts a code twice; one step of tolerance either side).
 - `patch_test_client_logins()`: Django's test client logs in without a real login form:
   `force_login` and `login` then mark the session verified with the user's confirmed device,
-  exactly as `django_otp.login` does after a code was accepted; `login` passes a request, which
-  django-axes' backend requires.
+  exactly as `django_otp.login` does after a code was accepted (a user whose role requires a
+  second factor but who has no device yet, e.g. one a test made outside `make_user`, is given a
+  real one first); `login` passes a request, which django-axes' backend requires. Tests of the
+  second factor itself sign in through the real login form, which this does not touch.
 """
 
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -15,6 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from django.http import HttpRequest
 from django.test.client import ClientMixin
+
+from accounts import two_factor
 
 
 def add_totp_device(user):
@@ -39,6 +43,8 @@ def patch_test_client_logins(monkeypatch):
     def _login(self, user, backend=None):
         original_login(self, user, backend)
         device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+        if device is None and two_factor.is_required(user):
+            device = add_totp_device(user)
         if device is not None:
             session = self.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
