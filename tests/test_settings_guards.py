@@ -105,6 +105,19 @@ def test_upload_limits_are_explicit():
     assert settings.WAGTAILIMAGES_MAX_UPLOAD_SIZE <= 25 * 1024 * 1024
     assert settings.WAGTAILDOCS_MAX_UPLOAD_SIZE <= 25 * 1024 * 1024
     assert settings.DATA_UPLOAD_MAX_NUMBER_FILES <= 100
+    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE <= 10 * 1024 * 1024
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE <= 5 * 1024 * 1024
+    # Set in our settings, not inherited from a library default that could change.
+    source = (BASE_DIR / "cms" / "settings" / "base.py").read_text()
+    for name in (
+        "DATA_UPLOAD_MAX_MEMORY_SIZE",
+        "FILE_UPLOAD_MAX_MEMORY_SIZE",
+        "DATA_UPLOAD_MAX_NUMBER_FILES",
+        "DATA_UPLOAD_MAX_NUMBER_FIELDS",
+        "WAGTAILIMAGES_MAX_UPLOAD_SIZE",
+        "WAGTAILDOCS_MAX_UPLOAD_SIZE",
+    ):
+        assert f"\n{name} = " in source, name
 
 
 def test_time_zone_and_languages_are_the_bureaus():
