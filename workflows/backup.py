@@ -434,3 +434,12 @@ def missing_file_references():
                 if not field.storage.exists(name):
                     problems.append(f"{model._meta.label} pk={pk}: {field.name} → {name}")
     return problems
+
+
+def unapplied_migrations():
+    """ "app.name" of every migration on disk that the configured database has not applied."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{migration.app_label}.{migration.name}" for migration, _backwards in plan]

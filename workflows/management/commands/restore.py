@@ -13,7 +13,13 @@ import time
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from workflows.backup import BackupError, compare_row_counts, missing_file_references, restore_backup
+from workflows.backup import (
+    BackupError,
+    compare_row_counts,
+    missing_file_references,
+    restore_backup,
+    unapplied_migrations,
+)
 
 
 class Command(BaseCommand):
@@ -47,7 +53,10 @@ class Command(BaseCommand):
             try:
                 call_command(command, stdout=out, stderr=err, **kwargs)
             except (CommandError, SystemExit) as exc:
-                failures.append(f"{name} failed: {err.getvalue().strip() or out.getvalue().strip() or exc}")
+                detail = err.getvalue().strip() or out.getvalue().strip() or exc
+                if command == "migrate":
+                    detail = f"unapplied migrations: {', '.join(unapplied_migrations())}"
+                failures.append(f"{name} failed: {detail}")
                 self.stdout.write(f"  {name}: FAILED")
             else:
                 last_line = (out.getvalue().strip().splitlines() or [""])[-1]
