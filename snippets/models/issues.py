@@ -105,13 +105,14 @@ class Issue(index.Indexed, models.Model):
         ordering = ["-found_on", "-number"]
         # The dashboard's grouped figures (issue #8, measurement 8): per institution x category x
         # stage with deadline buckets read from the index alone; open/overdue counts by stage and
-        # deadline; the oldest open items and the daily trend by the day found.
+        # deadline; the oldest open items, the daily trend and the admin listing by the day found.
         indexes = [
             models.Index(
                 fields=["institution", "category", "stage", "deadline"], name="issue_inst_cat_stage_dl"
             ),
             models.Index(fields=["stage", "deadline"], name="issue_stage_deadline"),
-            models.Index(fields=["found_on"], name="issue_found_on"),
+            # Also the listing's default order (-found_on, -number), read backwards: no sort.
+            models.Index(fields=["found_on", "number"], name="issue_found_on_number"),
         ]
 
     def __str__(self):

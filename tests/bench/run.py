@@ -269,8 +269,12 @@ def main(argv=None):
             if proc.returncode != 0 or not out.exists():
                 failures.append(name)
                 continue
-            rows += json.loads(out.read_text())["results"]
+            module_rows = json.loads(out.read_text())["results"]
             out.unlink()
+            rows += module_rows
+            # Each module's rows as soon as they exist: a long run stopped half-way keeps them.
+            print(format_table(module_rows), file=sys.stderr, flush=True)
+            write_report(args.json, rows, partial=True, module_seconds=timings)
     finally:
         dbs.drop_all()
         if not args.reuse_template:
