@@ -1,7 +1,7 @@
 """Load test of issue #9: the public site and its open data at a viral appeal's rate, while a ledger
 import and the overdue sweep run. Bounded: 127.0.0.1 only, under a minute.
 
-    .venv/bin/python tests/load/run_load.py [--duration 30] [--rows 5000] [--workers 2]
+    .venv/bin/python tests/load/run_load.py [--duration 20] [--rows 5000] [--workers 2]
 
 Starts gunicorn with the production settings and the anonymous page cache on, against the configured
 database (DATABASE_URL, default the project's db.sqlite3; REDIS_URL as configured), which must hold
@@ -135,7 +135,7 @@ def report(result):
 def main(argv=None):
     parser = argparse.ArgumentParser(description="Bounded load test of the public site (issue #9)")
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--duration", type=float, default=30.0)
+    parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--rows", type=int, default=5000, help="rows of the ledger file imported meanwhile")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--processes", type=int, default=2, help="load-generator processes")
