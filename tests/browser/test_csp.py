@@ -82,6 +82,15 @@ def test_admin_pages_work_under_the_admin_policy(page_as, demo_site, artifacts_d
     page.screenshot(path=artifacts_dir / "csp-admin.png")
 
 
+def test_public_pages_with_the_wagtail_userbar_raise_no_csp_violation(page_as, demo_site):
+    page = page_as(roles.ADMINISTRATOR)
+    console = watch(page)
+    for path in ["/", "/appeal/"]:
+        visit(page, console, path)
+        # Logged in, the public page carries Wagtail's userbar, under the strict site policy.
+        page.locator("wagtail-userbar").first.wait_for(state="attached")
+
+
 def test_the_page_editor_preview_renders_under_both_policies(page_as, demo_site):
     page = page_as(roles.ADMINISTRATOR)
     console = watch(page)
