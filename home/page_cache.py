@@ -1,6 +1,6 @@
 """Anonymous page cache: public pages and open data served from the cache without touching the database.
 
-Wired in cms/settings/base.py (`MIDDLEWARE`, right after LocaleMiddleware; `PAGE_CACHE*` settings and
+Wired in cms/settings/base.py (`MIDDLEWARE`, near the top; `PAGE_CACHE*` settings and
 the `pages` cache alias). Invalidated by `invalidate()`, connected to Wagtail's page and snippet
 signals in `connect_signals()` (HomeConfig.ready) and called by the ledger services that change what
 the public sees (import, correction, anonymisation, disclosure publish).
@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpResponse
+from django.utils import translation
 
 logger = logging.getLogger(__name__)
 
@@ -160,7 +161,8 @@ def _cache_key(request, generation):
         host = request.get_host()
     except Exception:  # DisallowedHost: let the normal stack answer it
         return None
-    language = getattr(request, "LANGUAGE_CODE", settings.LANGUAGE_CODE)
+    # What LocaleMiddleware (inside this one) will pick: cookie, then Accept-Language.
+    language = translation.get_language_from_request(request)
     url = f"{request.scheme}://{host}{request.get_full_path()}|{language}"
     return f"page-cache:v2:{generation}:{hashlib.sha256(url.encode()).hexdigest()}"
 
@@ -195,8 +197,9 @@ def _response_is_cacheable(request, response):
 class AnonymousPageCacheMiddleware:
     """Serves anonymous GETs of public pages from the `pages` cache (see the module docstring).
 
-    Placed after LocaleMiddleware (the language is part of the key) and before everything that could
-    query the database, so a hit runs no SQL at all: one shared-cache read (the generation) and the
+    Placed outside the CSP, session and locale middleware (their headers are stored with the page;
+    the language LocaleMiddleware will pick is part of the key) and before everything that could
+    query the database, so a hit runs no SQL and little Python: one shared-cache read (the generation) and the
     entry from this process's copy, or a second shared read the first time this process serves it.
     """
 

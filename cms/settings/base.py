@@ -110,12 +110,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Over-long or NUL-bearing query parameters: 400 before any view or SQL (RELIABILITY item 11).
     "cms.query_guard.QueryStringGuardMiddleware",
+    # Anonymous page cache: before anything that can query the database (a hit runs no SQL) and
+    # outside the CSP, session and locale middleware, whose headers are stored with the page.
+    "home.page_cache.AnonymousPageCacheMiddleware",
     # Content-Security-Policy on every response: strict for the site, relaxed for /admin/.
     "cms.csp.SiteCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    # Before anything that can query the database: a hit runs no SQL (language is in the key).
-    "home.page_cache.AnonymousPageCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",

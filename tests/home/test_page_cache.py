@@ -65,6 +65,8 @@ def test_a_second_anonymous_request_is_served_from_the_cache_without_any_query(
         assert second[page_cache.HEADER] == "hit", url
         assert second.content == first.content, url
         assert second["Content-Type"] == first["Content-Type"], url
+        for header in ("Content-Security-Policy", "Content-Language", "X-Frame-Options", "Vary"):
+            assert second.get(header) == first.get(header), (url, header)
 
 
 def test_logged_in_users_are_never_served_nor_stored_a_cached_copy(site, client, users):
