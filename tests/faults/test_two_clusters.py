@@ -15,7 +15,7 @@ from collections import Counter
 import pytest
 from django_q.models import Schedule, Task
 
-from django.db import connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from tests.faults.support import wait_for_other_sessions_to_end
@@ -49,7 +49,13 @@ def test_two_clusters_run_each_due_schedule_once(qcluster, tmp_path):
     other.log_path = qcluster.log_path.with_name(qcluster.log_path.stem + "-second.log")
     try:
         # Started together, so that their schedulers' passes (30 s after start) fall together.
-        second = threading.Thread(target=other.start)
+        def start_other():
+            try:
+                other.start()
+            finally:
+                connections.close_all()  # this thread's own connection (it polled the heartbeat)
+
+        second = threading.Thread(target=start_other)
         started = time.monotonic()
         second.start()
         qcluster.start()
