@@ -164,7 +164,7 @@ def fmt(value):
         return f"{value:,.0f}"
     if abs(value) >= 1:
         return f"{value:.2f}"
-    return f"{value:.4f}"
+    return f"{value:.3g}"
 
 
 def format_table(rows):
