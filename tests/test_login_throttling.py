@@ -16,7 +16,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.http import HttpRequest
 
-from accounts import throttle
+from cms.accounts import throttle
 from tests.conftest import TEST_PASSWORD
 from workflows import roles
 
@@ -190,7 +190,7 @@ def test_failures_and_lockouts_are_logged(client, users, caplog):
     caplog.set_level(logging.WARNING)
     for i in range(PER_USERNAME + 1):
         attempt(client, "someone", address=f"198.51.100.{i + 1}")
-    lockouts = [r.getMessage() for r in caplog.records if r.name == "accounts.throttle"]
+    lockouts = [r.getMessage() for r in caplog.records if r.name == "cms.accounts.throttle"]
     assert lockouts, "no lockout logged"
     assert "username='someone'" in lockouts[-1] and "address=198.51.100.6" in lockouts[-1]
     assert "failures_for_username=6" in lockouts[-1]

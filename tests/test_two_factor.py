@@ -22,7 +22,7 @@ from django.urls import reverse
 
 from wagtail.models import Page
 
-from accounts import two_factor
+from cms.accounts import two_factor
 from snippets import services
 from snippets.attachments import check_attachment
 from tests.conftest import TEST_PASSWORD
@@ -277,9 +277,9 @@ def test_packages_import_and_work_on_the_pinned_stack(users):
     assert wagtail.VERSION[:2] == (8, 0)
     assert axes.__version__ and django_otp
     assert "django_otp.middleware.OTPMiddleware" in settings.MIDDLEWARE
-    assert "accounts.middleware.SecondFactorMiddleware" in settings.MIDDLEWARE
+    assert "cms.accounts.middleware.SecondFactorMiddleware" in settings.MIDDLEWARE
     middleware = settings.MIDDLEWARE
-    assert middleware.index("accounts.middleware.SecondFactorMiddleware") > middleware.index(
+    assert middleware.index("cms.accounts.middleware.SecondFactorMiddleware") > middleware.index(
         "django.contrib.auth.middleware.AuthenticationMiddleware"
     )
     assert middleware[-1] == "axes.middleware.AxesMiddleware"
@@ -294,7 +294,7 @@ def test_seed_demo_gives_the_demo_leader_and_admin_the_documented_secret(client)
 
     from django.core.management import call_command
 
-    from accounts import demo
+    from cms.accounts import demo
     from workflows.demo import DEMO_PASSWORD
 
     out = io.StringIO()

@@ -1,4 +1,4 @@
-"""Test support for the second factor (accounts/two_factor.py) and login throttling.
+"""Test support for the second factor (cms/accounts/two_factor.py) and login throttling.
 
 - `add_totp_device(user)`: a real, confirmed TOTP device, as enrolment leaves it.
 - `totp_code(device)`: the code an authenticator app would show now, one the device has not
@@ -18,7 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django.http import HttpRequest
 from django.test.client import ClientMixin
 
-from accounts import two_factor
+from cms.accounts import two_factor
 
 
 def add_totp_device(user):

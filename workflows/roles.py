@@ -26,7 +26,7 @@ class RoleSpec:
     page_permissions: tuple[str, ...] = ()
     # "app_label.codename" image/document permissions granted on the root collection.
     collection_permissions: tuple[str, ...] = ()
-    # A TOTP second factor is mandatory for the role's members (accounts/two_factor.py enforces it;
+    # A TOTP second factor is mandatory for the role's members (cms/accounts/two_factor.py enforces it;
     # superusers always need one). Members of other roles may enrol by choice.
     requires_second_factor: bool = False
 

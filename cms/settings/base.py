@@ -347,9 +347,9 @@ LOGGING = {
 }
 
 # --- Sign-in hardening: login throttling and the TOTP second factor (accounts app) ---------------
-# RELIABILITY items 32, 33 and 40. Kept together here; accounts/throttle.py and
-# accounts/two_factor.py explain the rules.
-INSTALLED_APPS += ["accounts", "axes", "django_otp", "django_otp.plugins.otp_totp"]
+# RELIABILITY items 32, 33 and 40. Kept together here; cms/accounts/throttle.py and
+# cms/accounts/two_factor.py explain the rules.
+INSTALLED_APPS += ["cms.accounts", "axes", "django_otp", "django_otp.plugins.otp_totp"]
 # django-otp's middleware marks the session's verified device; ours then enforces the second factor.
 # Both need request.user, so they go right after AuthenticationMiddleware. axes' middleware turns a
 # lockout into its response and goes last, as axes documents.
@@ -359,7 +359,7 @@ MIDDLEWARE.insert(
 )
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
-    "accounts.middleware.SecondFactorMiddleware",
+    "cms.accounts.middleware.SecondFactorMiddleware",
 )
 MIDDLEWARE.append("axes.middleware.AxesMiddleware")
 AUTHENTICATION_BACKENDS = [
@@ -370,13 +370,13 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_FAILURE_LIMIT_PER_USERNAME = 5
 LOGIN_FAILURE_LIMIT_PER_ADDRESS = 20
 LOGIN_LOCKOUT_MINUTES = 30
-AXES_HANDLER = "accounts.throttle.ThrottleHandler"
+AXES_HANDLER = "cms.accounts.throttle.ThrottleHandler"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # The per-username limit; ThrottleHandler reports an address over its own limit as at this one.
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT_PER_USERNAME
-AXES_COOLOFF_TIME = "accounts.throttle.cool_off"
-AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_ip"
-AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_COOLOFF_TIME = "cms.accounts.throttle.cool_off"
+AXES_CLIENT_IP_CALLABLE = "cms.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "cms.accounts.throttle.lockout_response"
 # A success does not clear the count: otherwise signing in to one's own account would reset the
 # address counter between guesses at others.
 AXES_RESET_ON_SUCCESS = False
@@ -387,6 +387,6 @@ WAGTAIL_PASSWORD_RESET_ENABLED = True
 OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 # After the n-th wrong code a device refuses every code for 2^(n-1) s (django-otp's throttle).
 OTP_TOTP_THROTTLE_FACTOR = 1
-LOGGING["loggers"]["accounts"] = {"handlers": ["console"], "level": "INFO"}
+LOGGING["loggers"]["cms.accounts"] = {"handlers": ["console"], "level": "INFO"}
 LOGGING["loggers"]["axes"] = {"handlers": ["console"], "level": "WARNING"}
 # --------------------------------------------------------------------------------------------------

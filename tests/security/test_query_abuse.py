@@ -163,7 +163,7 @@ SPLAT = re.compile(
     r"|(?:self\.)?request\.(?:GET|POST|query_params)\.dict\(\)"
     r"|\*\*\s*dict\(\s*(?:self\.)?request\.(?:GET|POST|query_params)"
 )
-OUR_PACKAGES = ("cms", "home", "snippets", "workflows", "accounts")
+OUR_PACKAGES = ("cms", "home", "snippets", "workflows")
 
 
 def test_no_request_parameters_are_splatted_into_the_orm():

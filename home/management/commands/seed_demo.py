@@ -7,7 +7,7 @@ from django.db import transaction
 # Each app contributes its demo data; order matters (users before the records they own).
 SEEDERS = (
     "workflows.demo.seed_users",
-    "accounts.demo.seed_second_factor",
+    "cms.accounts.demo.seed_second_factor",
     "home.demo.seed_channels",
     "home.demo.seed_pages",
     "snippets.demo.seed_inspections",

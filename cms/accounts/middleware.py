@@ -17,7 +17,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponseRedirect
 from django.urls import Resolver404, resolve, reverse
 
-from accounts import two_factor
+from cms.accounts import two_factor
 
 SETUP_URL_NAME = "accounts_two_factor_setup"
 VERIFY_URL_NAME = "accounts_two_factor_verify"

@@ -3,8 +3,8 @@
 Policy: superusers and members of every role whose `requires_second_factor` is set in
 `workflows/roles.py` (leadership, administrators) must verify a TOTP code after their password
 before they can use anything behind /admin/ or /django-admin/; anyone else may enrol, and once
-enrolled must verify too. The views in `accounts/views.py` are thin wrappers around this module;
-`accounts/middleware.py` enforces it on every request.
+enrolled must verify too. The views in `cms/accounts/views.py` are thin wrappers around this module;
+`cms/accounts/middleware.py` enforces it on every request.
 
 Devices are django-otp's `TOTPDevice` (RFC 6238, 30 s steps, 6 digits, one step of tolerance,
 a code is never accepted twice). Wrong codes are throttled by django-otp itself: after the n-th

@@ -8,7 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from accounts import two_factor
+from cms.accounts import two_factor
 
 
 class CodeForm(forms.Form):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts import demo
+from cms.accounts import demo
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 
-from accounts import two_factor, views
+from cms.accounts import two_factor, views
 
 
 @hooks.register("register_admin_urls")
