@@ -15,7 +15,7 @@ LOCK := requirements.lock
 # tests/test_supply_chain.py fails until the lock is regenerated.
 $(VENV)/.installed: requirements.txt requirements-dev.txt $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@if $(PYTHON) scripts/check_lock.py; then \
+	@if $(PYTHON) cms/scripts/check_lock.py; then \
 		echo "$(PIP) install --require-hashes -r $(LOCK)"; \
 		$(PIP) install --quiet --require-hashes -r $(LOCK); \
 	else \
@@ -31,7 +31,7 @@ lock:
 	test -x $(VENV)/bin/pip-compile || $(PIP) install --quiet -r requirements-dev.txt
 	$(VENV)/bin/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras \
 		--no-emit-index-url --no-emit-find-links --output-file $(LOCK) requirements-dev.txt
-	$(PYTHON) scripts/check_lock.py
+	$(PYTHON) cms/scripts/check_lock.py
 
 # Known vulnerabilities of every locked package (PyPI's advisory API; OSV with AUDIT_SERVICE=osv).
 # --strict: a package that cannot be checked (e.g. no network) is a failure, not a pass.
@@ -55,7 +55,7 @@ run: migrate
 # The multi-host shape on one machine: local PostgreSQL + Redis, gunicorn on 8001 and 8002, two
 # qclusters (docs/deploy.md). Ctrl-C stops all.
 cluster: venv
-	scripts/cluster.sh
+	cms/scripts/cluster.sh
 
 lint: venv
 	$(VENV)/bin/ruff check .

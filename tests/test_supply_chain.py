@@ -22,7 +22,7 @@ from django.urls import get_resolver
 
 from tests.conftest import BASE_DIR
 
-sys.path.insert(0, str(BASE_DIR / "scripts"))
+sys.path.insert(0, str(BASE_DIR / "cms" / "scripts"))
 import check_lock  # noqa: E402
 
 LOCK = BASE_DIR / "requirements.lock"

@@ -5,7 +5,7 @@
 #
 # Overrides: CLUSTER_DATABASE_URL, CLUSTER_REDIS_URL, CLUSTER_HOST, CLUSTER_WEB_WORKERS, SECRET_KEY.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 PY=.venv/bin/python
 HOST="${CLUSTER_HOST:-127.0.0.1}"
