@@ -48,7 +48,23 @@ def channel_data(channel, request=None):
 
 
 class ChannelListField(Field):
-    def to_representation(self, channels):
+    """A page's public channels. The live channels and every appeal's promoted ids are read once per
+    API response and shared by all its pages, so a listing's queries do not grow with its length."""
+
+    def get_attribute(self, page):
+        return page
+
+    def to_representation(self, page):
+        from home.models.pages import in_editor_order, promoted_channel_ids, public_channels
+
+        shared = self.context.setdefault("public_channels", {})
+        if not shared:
+            shared["live"] = list(public_channels())
+            shared["promoted"] = promoted_channel_ids()
+        if hasattr(page, "channel_links"):  # an appeal promotes a chosen few, in the editor's order
+            channels = in_editor_order(shared["promoted"].get(page.pk, ()), shared["live"])
+        else:
+            channels = shared["live"]
         request = self.context.get("request")
         return [channel_data(channel, request) for channel in channels]
 

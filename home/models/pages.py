@@ -20,6 +20,22 @@ def public_channels():
     return DonationChannel.objects.public().for_display()
 
 
+def in_editor_order(channel_ids, channels):
+    """The channels named by `channel_ids`, in that order; ids of channels not in `channels` dropped."""
+    by_id = {channel.pk: channel for channel in channels}
+    return [by_id[pk] for pk in channel_ids if pk in by_id]
+
+
+def promoted_channel_ids():
+    """{appeal page id: [channel ids in the editor's order]} for every appeal page, in one query."""
+    promoted = {}
+    for page_id, channel_id in AppealChannel.objects.order_by("page_id", "sort_order").values_list(
+        "page_id", "channel_id"
+    ):
+        promoted.setdefault(page_id, []).append(channel_id)
+    return promoted
+
+
 def group_by_kind(channels):
     """[(kind label, [channels])] in the order of ChannelKind, empty kinds left out."""
     groups = {kind: [] for kind in ChannelKind}
@@ -165,8 +181,7 @@ class AppealPage(Page):
     def channels(self):
         """The promoted channels that are public right now, in the editor's order."""
         ids = [link.channel_id for link in self.channel_links.all()]
-        by_id = {channel.pk: channel for channel in public_channels().filter(pk__in=ids)}
-        return [by_id[pk] for pk in ids if pk in by_id]
+        return in_editor_order(ids, public_channels().filter(pk__in=ids))
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from home.models import AppealPage, ChannelStatus
+from home.models import AppealChannel, AppealPage, ChannelStatus
 from tests.home import factories
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +77,49 @@ def test_an_uploaded_qr_image_is_exposed_as_a_rendition_url(client):
     (data,) = detail(client, appeal)["channels"]
     assert data["qr_image_url"].startswith("http") and "/media/images/" in data["qr_image_url"]
     assert data["qr_image_url"].endswith(".png")
+
+
+def _add_appeal(home, slug, channels):
+    appeal = factories.AppealPageFactory.build(slug=slug)
+    for order, channel in enumerate(channels):
+        appeal.channel_links.add(AppealChannel(channel=channel, sort_order=order))
+    home.add_child(instance=appeal)
+    return factories.publish(appeal)
+
+
+def test_a_listing_of_appeals_with_their_channels_costs_the_same_queries_for_two_or_six(
+    client, django_assert_num_queries
+):
+    """Issue #8 measurement 5: `channels` is read once per response, not once per page."""
+    online = factories.OnlineChannelFactory(name="网上捐赠", payment_url="https://pay.example.gov.cn/x")
+    bank = factories.DonationChannelFactory(name="银行专户")
+    paused = factories.DonationChannelFactory(
+        name="已暂停", status=ChannelStatus.PAUSED, pause_reason="账户变更"
+    )
+    home, first, _channels_page = factories.build_site([online, bank])
+    second = _add_appeal(home, "second", [bank, paused, online])
+    url = "/api/v2/pages/?type=home.AppealPage&fields=channels&order=id&limit={}"
+
+    def listing(limit):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url.format(limit))
+        assert response.status_code == 200
+        return response.json()["items"], len(queries)
+
+    listing(2)  # the first request also fills per-process caches (site, content types)
+    items, queries_for_two = listing(2)
+    # Each appeal keeps its own choice and order; a paused channel never shows.
+    assert [[c["name"] for c in item["channels"]] for item in items] == [
+        ["网上捐赠", "银行专户"],
+        ["银行专户", "网上捐赠"],
+    ]
+    assert [item["id"] for item in items] == [first.pk, second.pk]
+    for n in range(4):
+        _add_appeal(home, f"more-{n}", [online])
+    items, queries_for_six = listing(6)
+    assert len(items) == 6
+    assert [c["name"] for c in items[-1]["channels"]] == ["网上捐赠"]
+    assert queries_for_six == queries_for_two
