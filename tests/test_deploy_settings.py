@@ -18,7 +18,10 @@ from tests.conftest import BASE_DIR
 
 
 def production_env(**extra):
-    env = {key: value for key, value in os.environ.items() if key not in {"DEBUG", "SECURE_SSL_REDIRECT"}}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set in this process by the browser tests' conftest (Playwright's
+    # event loop); a deployment never has it, and check --deploy rightly fails on it (async.E001).
+    dropped = {"DEBUG", "SECURE_SSL_REDIRECT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {key: value for key, value in os.environ.items() if key not in dropped}
     env.update(
         DJANGO_SETTINGS_MODULE="cms.settings.production",
         SECRET_KEY=secrets.token_urlsafe(48)[:50],
