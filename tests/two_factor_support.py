@@ -29,7 +29,10 @@ def totp_code(device):
     device.refresh_from_db()
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     now = totp.t()
-    for offset in range(-device.tolerance, device.tolerance + 1):
+    # The current step first, then the next, the previous last: a previous step's code turns invalid
+    # when the step after this one begins, which can happen while a browser types it.
+    offsets = sorted(range(-device.tolerance, device.tolerance + 1), key=lambda o: (o < 0, abs(o)))
+    for offset in offsets:
         if now + offset > device.last_t:
             totp.drift = device.drift + offset
             return f"{totp.token():0{device.digits}d}"
