@@ -12,6 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
 
+from tests.processes import stop_process_group
 from tests.two_factor_support import add_totp_device, patch_test_client_logins
 from workflows import roles
 
@@ -155,13 +156,7 @@ def qcluster(transactional_db):
             return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
         def stop(self, sig=signal.SIGTERM):
-            if self.process and self.process.poll() is None:
-                os.killpg(self.process.pid, sig)
-                try:
-                    self.process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(self.process.pid, signal.SIGKILL)
-                    self.process.wait(timeout=10)
+            stop_process_group(self.process, sig)
             if self.process:
                 self.log.close()
             self.process = None
