@@ -24,12 +24,8 @@ def _role_keys(user):
         return set()
     if user.is_superuser:
         return {role.key for role in roles.ROLES}
-    cache = getattr(user, "_snippets_role_keys", None)
-    if cache is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cache = {role.key for role in roles.ROLES if role.group_name in names}
-        user._snippets_role_keys = cache
-    return cache
+    # One query per user object, shared with the menu hooks (`roles.role_group_names`).
+    return set(roles.member_role_keys(user))
 
 
 def sees_everything(user):
