@@ -1,7 +1,8 @@
 """Measurement 5: the public APIs' SQL queries do not grow with the result.
 
-`/api/v2/pages/` lists few and many live pages; `/api/disclosures/YYYY-MM-DD.json` serves a small
-and a large published day. The query counts at the two sizes must be equal.
+`/api/v2/pages/` lists few and many live pages (all of them, with `fields=*`, and the appeals typed,
+whose bodies hold an image and a page link); `/api/disclosures/YYYY-MM-DD.json` serves a small and a
+large published day. The query counts at the two sizes must be equal.
 """
 
 import datetime as dt
@@ -27,13 +28,18 @@ def measure(ctx):
 
     from home.ledger import services
     from tests.home import ledger_support as files
-    from tests.home.factories import AppealPageFactory, publish
+    from tests.home.factories import AppealPageFactory, publish, qr_image
 
     index = files.ledger_site()
     home = index.get_parent()
     small_pages, large_pages = 5, ctx.scaled(50, minimum=10)
+    image = qr_image()
+    body = [
+        {"type": "image", "value": {"image": image.pk, "caption": "图"}},
+        {"type": "call_to_action", "value": {"text": "查看公示", "page": index.pk}},
+    ]
     for n in range(large_pages):
-        publish(AppealPageFactory(parent=home, title=f"基准页面{n}", slug=f"bench-{n}"))
+        publish(AppealPageFactory(parent=home, title=f"基准页面{n}", slug=f"bench-{n}", body=body))
 
     small_rows, large_rows = 20, ctx.scaled(2000, minimum=100)
     _import_day(SMALL_DAY, small_rows, 1)
@@ -64,6 +70,12 @@ def measure(ctx):
             f"/api/v2/pages/?limit={small_pages}&fields=*",
             f"/api/v2/pages/?limit={large_pages}&fields=*",
             f"{small_pages} vs {large_pages} pages",
+        ),
+        (
+            "5 /api/v2/pages/?type=home.AppealPage (fields=*) queries",
+            f"/api/v2/pages/?type=home.AppealPage&limit={small_pages}&fields=*",
+            f"/api/v2/pages/?type=home.AppealPage&limit={large_pages}&fields=*",
+            f"{small_pages} vs {large_pages} appeals",
         ),
         (
             "5 /api/disclosures/<day>.json queries",

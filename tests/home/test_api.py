@@ -123,3 +123,127 @@ def test_a_listing_of_appeals_with_their_channels_costs_the_same_queries_for_two
     assert len(items) == 6
     assert [c["name"] for c in items[-1]["channels"]] == ["网上捐赠"]
     assert queries_for_six == queries_for_two
+
+
+def _stock_wagtail_json(viewset, url):
+    """The response of Wagtail's own viewset (as routed before issue #8) for `url`."""
+    import json
+
+    from django.test import RequestFactory
+
+    from cms.api import api_router
+
+    view = api_router.wrap_view(viewset.as_view({"get": "listing_view"}))
+    response = view(RequestFactory().get(url))
+    response.render()
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+def _count_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return response.json(), len(queries)
+
+
+def test_a_listing_with_all_fields_costs_the_same_queries_for_five_or_eleven_pages(client):
+    """Issue #8 measurement 5: `fields=*` adds `meta.locale` and `meta.alias_of`, which Wagtail reads
+    per page; they are now loaded once per listing, with the same JSON as Wagtail's own viewset."""
+    from wagtail.api.v2.views import PagesAPIViewSet
+
+    home, appeal, _channels_page = factories.build_site([factories.DonationChannelFactory()])
+    _add_appeal(home, "second", [])
+    appeal.create_alias(update_slug="appeal-alias")
+    url = "/api/v2/pages/?fields=*&order=id&limit={}"
+
+    _count_queries(client, url.format(5))  # fills per-process caches (site, content types)
+    small, queries_for_five = _count_queries(client, url.format(5))
+    assert len(small["items"]) == 5 and small["items"][-1]["meta"]["alias_of"]  # both hold the alias
+    for n in range(6):
+        _add_appeal(home, f"more-{n}", [])
+    data, queries_for_eleven = _count_queries(client, url.format(11))
+    assert len(data["items"]) == 11
+    assert queries_for_eleven == queries_for_five
+    alias = next(item for item in data["items"] if item["meta"]["alias_of"])
+    assert alias["meta"]["alias_of"]["id"] == appeal.pk
+    assert {item["meta"]["locale"] for item in data["items"]} == {"zh-hans"}
+    assert data == _stock_wagtail_json(PagesAPIViewSet, url.format(11))
+    # A typed listing and a one-page listing: the same JSON as Wagtail's too.
+    for other in ("/api/v2/pages/?type=home.AppealPage&fields=*&limit=4", url.format(1)):
+        assert client.get(other).json() == _stock_wagtail_json(PagesAPIViewSet, other)
+
+
+def test_a_typed_listing_of_appeals_with_images_and_page_links_in_their_bodies_is_constant(client):
+    """The body's image and page chooser blocks are converted for the whole listing at once (Wagtail
+    batches them per page only), with the same JSON as Wagtail's own viewset."""
+    from wagtail.api.v2.views import PagesAPIViewSet
+
+    home, appeal, channels_page = factories.build_site()
+    images = [factories.qr_image(title=f"图片{n}") for n in range(3)]
+
+    def add(n):
+        page = factories.AppealPageFactory.build(slug=f"with-body-{n}")
+        page.body = [
+            {"type": "image", "value": {"image": images[n % 3].pk, "caption": f"图{n}"}},
+            {"type": "call_to_action", "value": {"text": "捐赠", "page": channels_page.pk}},
+            {"type": "quote", "value": {"text": "众志成城", "attribution": "市民政局"}},
+            {"type": "image", "value": {"image": images[(n + 1) % 3].pk, "caption": ""}},
+        ]
+        home.add_child(instance=page)
+        return factories.publish(page)
+
+    for n in range(2):
+        add(n)
+    url = "/api/v2/pages/?type=home.AppealPage&fields=*&order=id&limit={}"
+    _count_queries(client, url.format(3))
+    _data, queries_for_three = _count_queries(client, url.format(3))
+    for n in range(2, 8):
+        add(n)
+    data, queries_for_nine = _count_queries(client, url.format(9))
+    assert len(data["items"]) == 9
+    assert queries_for_nine == queries_for_three
+    body = data["items"][-1]["body"]
+    assert [block["type"] for block in body] == ["image", "call_to_action", "quote", "image"]
+    assert body[0]["value"]["image"] == images[7 % 3].pk
+    assert body[1]["value"]["page"] == channels_page.pk
+    assert data == _stock_wagtail_json(PagesAPIViewSet, url.format(9))
+    assert client.get(f"/api/v2/pages/{appeal.pk}/").status_code == 200
+
+
+@pytest.mark.parametrize("endpoint", ["images", "documents"])
+def test_image_and_document_listings_read_all_their_tags_in_one_query(client, endpoint):
+    """Wagtail's tags field queries each item's tags; a listing now reads them at once, in the same
+    order (by name, in the database)."""
+    from django.core.files.base import ContentFile
+
+    from wagtail.documents import get_document_model
+    from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+    from wagtail.images.api.v2.views import ImagesAPIViewSet
+
+    def add(n):
+        if endpoint == "images":
+            item = factories.qr_image(title=f"图片{n}")
+        else:
+            item = get_document_model()(title=f"文件{n}")
+            item.file.save(f"file-{n}.txt", ContentFile(b"x"), save=True)
+        item.tags.add(*["防疫", "Bird", "apple", f"tag-{n}"][: n % 4 + 1])
+        return item
+
+    factories.build_site()
+    for n in range(2):
+        add(n)
+    url = f"/api/v2/{endpoint}/?fields=*&limit=20"
+    _count_queries(client, url)
+    _data, queries_for_two = _count_queries(client, url)
+    for n in range(2, 7):
+        add(n)
+    data, queries_for_seven = _count_queries(client, url)
+    assert len(data["items"]) == 7
+    assert queries_for_seven == queries_for_two
+    assert data["items"][3]["meta"]["tags"] == ["Bird", "apple", "tag-3", "防疫"]
+    stock = ImagesAPIViewSet if endpoint == "images" else DocumentsAPIViewSet
+    assert data == _stock_wagtail_json(stock, url)
