@@ -48,6 +48,8 @@ def test_openpyxl_is_pinned_and_parses_xml_through_defusedxml():
     assert version("openpyxl") == "3.1.5"
     assert version("defusedxml")
     assert openpyxl.DEFUSEDXML is True
+    # lxml for writing (the export's speed); entity bombs in every part: tests/home/test_spreadsheets.py.
+    assert openpyxl.LXML is True
 
 
 def test_the_lock_holds_every_pin_of_the_requirements_at_the_same_version_with_hashes():
@@ -56,7 +58,7 @@ def test_the_lock_holds_every_pin_of_the_requirements_at_the_same_version_with_h
 
 def test_the_lock_keeps_the_packages_the_guards_depend_on():
     lock = check_lock.locked(LOCK)
-    for package in ("defusedxml", "openpyxl", "pillow", "django-csp", "whitenoise", "brotli"):
+    for package in ("defusedxml", "openpyxl", "lxml", "pillow", "django-csp", "whitenoise", "brotli"):
         assert package in lock, package
     assert lock["openpyxl"][0] == "3.1.5"
 

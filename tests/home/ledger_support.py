@@ -123,17 +123,29 @@ def replace_member(data, name, content):
     return out.getvalue()
 
 
-def xml_bomb():
-    """Billion laughs in sheet1.xml: under 5 KB, a gigabyte once expanded."""
+def xml_bomb(member="xl/worksheets/sheet1.xml"):
+    """Billion laughs in one part of the workbook: under 5 KB, a gigabyte once expanded.
+
+    openpyxl reads worksheets through defusedxml's iterparse and the other parts (workbook,
+    styles, relationships, content types, properties) through lxml's `fromstring`."""
     entities = ['<!ENTITY lol0 "lol">'] + [
         f'<!ENTITY lol{i} "' + f"&lol{i - 1};" * 10 + '">' for i in range(1, 10)
     ]
-    sheet = (
-        '<?xml version="1.0"?><!DOCTYPE worksheet [' + "".join(entities) + "]>"
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>&lol9;</t></is></c></row></sheetData></worksheet>'
+    data = ledger_workbook()
+    original = zipfile.ZipFile(io.BytesIO(data)).read(member).decode()
+    root = original.index("<", original.index("?>") + 2) if original.startswith("<?xml") else 0
+    root_name = original[root + 1 :].split(None, 1)[0].rstrip(">")
+    root_end = original.index(">", root) + 1
+    bombed = (
+        original[:root]
+        + f"<!DOCTYPE {root_name} ["
+        + "".join(entities)
+        + "]>"
+        + original[root:root_end]
+        + "&lol9;"
+        + original[root_end:]
     )
-    return replace_member(ledger_workbook(), "xl/worksheets/sheet1.xml", sheet)
+    return replace_member(data, member, bombed)
 
 
 def zip_bomb(size=60 * 1024 * 1024):
