@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from home.ledger import canonical, exporters
+from home.ledger import canonical, exporters, tables
 from home.ledger.balance import compute_day
 from home.ledger.models import DisclosurePage, DisclosureRecord, EntryKind, LedgerEntry
 from home.ledger.services import canonical_rows, latest_records
@@ -64,14 +64,18 @@ def public_entries(day):
     )
 
 
-def _section(day, kind, after):
+def _section(day, kind, after, corrected):
     queryset = public_entries(day).filter(kind=kind)
     if after:
         queryset = queryset.filter(number__gt=after)
     rows = list(queryset[: PAGE_SIZE + 1])
     more = len(rows) > PAGE_SIZE
     rows = rows[:PAGE_SIZE]
-    return {"rows": rows, "next": rows[-1].number if more and rows else None}
+    return {
+        "rows": rows,
+        "html": tables.table_rows(kind, rows, day.isoformat(), corrected),
+        "next": rows[-1].number if more and rows else None,
+    }
 
 
 def _record(day, version=None):
@@ -103,11 +107,7 @@ def serve_day(request, page, version=None):
         result = compute_day(day)
         totals = result.totals()
         cumulative = result.cumulative
-    sections = {}
-    for kind, key in SECTIONS:
-        after = request.GET.get(f"{key}_after", "")[:40]
-        sections[key] = _section(day, kind, after)
-    later = (
+    later = list(
         LedgerEntry.objects.filter(corrects__entry_date=day, entry_date__gt=day)
         .select_related("corrects")
         .only("number", "entry_date", "amount", "quantity", "correction_reason", "corrects__number")
@@ -116,6 +116,10 @@ def serve_day(request, page, version=None):
     corrected = {}
     for correction in later:
         corrected.setdefault(correction.corrects.number, []).append(correction)
+    sections = {}
+    for kind, key in SECTIONS:
+        after = request.GET.get(f"{key}_after", "")[:40]
+        sections[key] = _section(day, kind, after, corrected)
     return page.render(
         request,
         context_overrides={
@@ -125,11 +129,8 @@ def serve_day(request, page, version=None):
             "totals": totals,
             "cumulative": cumulative,
             "sections": sections,
-            "later_corrections": list(later),
-            "corrected": corrected,
+            "later_corrections": later,
             "page_size": PAGE_SIZE,
-            # Every row of a section is of this day: formatted once, not once per row.
-            "day_text": day.isoformat(),
         },
     )
 
