@@ -113,6 +113,11 @@ class Issue(index.Indexed, models.Model):
             models.Index(fields=["stage", "deadline"], name="issue_stage_deadline"),
             # Also the listing's default order (-found_on, -number), read backwards: no sort.
             models.Index(fields=["found_on", "number"], name="issue_found_on_number"),
+            # Per visit: issues found in completed visits (urban/rural) and the rounds of each
+            # institution x category pair (recurrences), both read from the index alone.
+            models.Index(
+                fields=["visit", "institution", "category", "stage"], name="issue_visit_inst_cat_stage"
+            ),
         ]
 
     def __str__(self):

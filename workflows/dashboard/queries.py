@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Count,
     DateField,
@@ -28,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from snippets.choices import Answer, Area, VisitState
-from snippets.models import ChecklistAnswer, Issue, Visit
+from snippets.models import ChecklistAnswer, Institution, Issue, Visit
 from snippets.permissions import issues_for, visits_for
 from workflows import roles
 from workflows.choices import Stage
@@ -138,10 +140,6 @@ def _open(issues):
     return issues.exclude(stage=Stage.CLOSED)
 
 
-def _overdue_q(today):
-    return ~Q(stage=Stage.CLOSED) & Q(deadline__lt=today)
-
-
 def _age_buckets(today):
     return [
         ("1-7", today - dt.timedelta(days=7), today),
@@ -152,21 +150,18 @@ def _age_buckets(today):
 
 
 def issue_groups(scope):
-    """Issue counts per (institution, category, stage), with overdue counts by age: ONE query.
+    """Issue counts per (institution, category, stage), with overdue counts: ONE query.
 
-    The headline, stage, category, institution and overdue-age figures are all sums over these
-    groups, whose number is bounded by the reference data (institutions x categories x stages),
-    not by the number of issues. `inspection_figures` runs it once and shares it.
+    The headline, stage, category, institution, escalation and urban/rural issue figures are all
+    sums over these groups, whose number is bounded by the reference data (institutions x
+    categories x stages), not by the number of issues. `inspection_figures` runs it once and
+    shares it. Read from the (institution, category, stage, deadline) index alone, in its order.
     """
-    today = scope.today
-    aggregates = {"n": Count("pk"), "overdue": Count("pk", filter=Q(deadline__lt=today))}
-    for index, (_label, low, high) in enumerate(_age_buckets(today)):
-        condition = Q(deadline__lt=high)
-        if low is not None:
-            condition &= Q(deadline__gte=low)
-        aggregates[f"b{index}"] = Count("pk", filter=condition)
     return list(
-        scope.issues().order_by().values("institution_id", "category_id", "stage").annotate(**aggregates)
+        scope.issues()
+        .order_by()
+        .values("institution_id", "category_id", "stage")
+        .annotate(n=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=scope.today)))
     )
 
 
@@ -233,8 +228,6 @@ INSTITUTION_LIMIT = 15
 def open_by_institution(scope, limit=INSTITUTION_LIMIT, groups=None):
     """The institutions with the most open items (then most overdue), plus one query for the names
     of the rows shown."""
-    from snippets.models import Institution
-
     groups = issue_groups(scope) if groups is None else groups
     totals = _sum_open_by(groups, "institution_id")
     top = sorted(totals.items(), key=lambda kv: (-kv[1]["open"], -kv[1]["overdue"], kv[0]))[:limit]
@@ -258,13 +251,35 @@ def open_by_institution(scope, limit=INSTITUTION_LIMIT, groups=None):
     ]
 
 
+def _open_stages(groups):
+    """The open stages present in these groups: `stage IN (...)` matches exactly the groups'
+    non-closed items and, unlike `stage <> 'closed'`, can be read from the (stage, deadline) index."""
+    return sorted({g["stage"] for g in _open_groups(groups)})
+
+
 def overdue_by_age(scope, groups=None):
-    """Overdue open items by how long past the deadline (1-7, 8-14, 15-30, over 30 days)."""
+    """Overdue open items by how long past the deadline (1-7, 8-14, 15-30, over 30 days): one
+    query over the overdue open items only (a range of the (stage, deadline) index per stage)."""
     groups = issue_groups(scope) if groups is None else groups
-    open_groups = _open_groups(groups)
+    buckets = _age_buckets(scope.today)
+    aggregates = {}
+    for index, (_label, low, high) in enumerate(buckets):
+        condition = Q(deadline__lt=high)
+        if low is not None:
+            condition &= Q(deadline__gte=low)
+        aggregates[f"b{index}"] = Count("pk", filter=condition)
+    open_stages = _open_stages(groups)
+    counts = {}
+    if open_stages:
+        counts = (
+            scope.issues()
+            .filter(stage__in=open_stages, deadline__lt=scope.today)
+            .order_by()
+            .aggregate(**aggregates)
+        )
     return [
-        {"label": label, "count": sum(g[f"b{index}"] for g in open_groups)}
-        for index, (label, _low, _high) in enumerate(_age_buckets(scope.today))
+        {"label": label, "count": counts.get(f"b{index}", 0)}
+        for index, (label, _low, _high) in enumerate(buckets)
     ]
 
 
@@ -312,15 +327,17 @@ def _ratio(numerator, denominator):
     return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.0001"))
 
 
-def urban_rural(scope):
+def urban_rural(scope, groups=None):
     """Issues per visit, overdue rate and checklist pass rate of rural against urban institutions,
-    per township and in total, with the rural-minus-urban gap: three grouped queries.
+    per township and in total, with the rural-minus-urban gap: four small grouped queries (the
+    issue counts are sums of `issue_groups` per institution, mapped to its township and area).
 
     - issues per visit: issues found in completed visits / completed visits;
     - overdue rate: open items past their deadline / all items;
     - pass rate: checklist answers `pass` / (`pass` + `fail`) of completed visits.
     A gap is highlighted when rural is worse than urban by GAP_THRESHOLD or more.
     """
+    issue_counts = issue_groups(scope) if groups is None else groups
     groups = {}
 
     def group(township, area):
@@ -337,18 +354,34 @@ def urban_rural(scope):
     ):
         group(r["institution__township"], r["institution__area"])["visits"] = r["n"]
 
-    for r in (
+    # Issues and overdue open items per institution, from the shared groups; issues found in
+    # completed visits per (visit, institution), from the (visit, institution, ...) index alone.
+    per_institution = {}
+    for g in issue_counts:
+        counts = per_institution.setdefault(g["institution_id"], [0, 0, 0])
+        counts[0] += g["n"]
+        if g["stage"] != Stage.CLOSED:
+            counts[1] += g["overdue"]
+    found_in_done_visits = (
         scope.issues()
+        .filter(visit__in=Visit.objects.filter(state=VisitState.DONE).values("pk"))
         .order_by()
-        .values("institution__township", "institution__area")
-        .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=_overdue_q(scope.today)),
-            found_in_visits=Count("pk", filter=Q(visit__state=VisitState.DONE)),
+        .values_list("visit_id", "institution_id")
+        .annotate(n=Count("pk"))
+    )
+    for _visit_id, institution_id, n in found_in_done_visits:
+        per_institution.setdefault(institution_id, [0, 0, 0])[2] += n
+    places = {
+        pk: (township, area)
+        for pk, township, area in Institution.objects.filter(pk__in=list(per_institution)).values_list(
+            "pk", "township", "area"
         )
-    ):
-        g = group(r["institution__township"], r["institution__area"])
-        g["issues"], g["overdue"], g["visit_issues"] = r["n"], r["overdue"], r["found_in_visits"]
+    }
+    for institution_id, (n, overdue, found_in_visits) in per_institution.items():
+        g = group(*places[institution_id])
+        g["issues"] += n
+        g["overdue"] += overdue
+        g["visit_issues"] += found_in_visits
 
     answers = ChecklistAnswer.objects.filter(visit__in=done_visits, answer__in=(Answer.PASS, Answer.FAIL))
     for r in (
@@ -433,21 +466,34 @@ def recurrences(scope, limit=RECURRENCE_LIMIT):
     `count` is the number of such pairs; the grouping is over (institution, category) pairs, a set
     bounded by the reference data, not by the number of issues.
     """
-    from snippets.models import Institution, IssueCategory
+    from snippets.models import IssueCategory
 
-    pairs = list(
+    # One visit per round and institution (a constraint), so distinct visits are rounds; counting
+    # them avoids joining the visits table. Grouped first per (visit, institution, category), which
+    # the (visit, institution, category, stage) index yields in order without a sort, then per
+    # pair: COUNT(DISTINCT visit) over the pairs would need a temporary B-tree per pair.
+    per_visit = (
         scope.issues()
         .filter(visit__isnull=False)
         .order_by()
-        .values_list("institution_id", "category_id")
-        .annotate(
-            # One visit per round and institution (a constraint), so distinct visits are rounds;
-            # counting them avoids joining the visits table.
-            rounds=Count("visit", distinct=True),
-            open=Count("pk", filter=~Q(stage=Stage.CLOSED)),
-        )
-        .filter(rounds__gte=2)
+        .values_list("visit_id", "institution_id", "category_id")
+        .annotate(open=Count("pk", filter=~Q(stage=Stage.CLOSED)))
     )
+    try:
+        sql, params = per_visit.query.sql_with_params()
+    except EmptyResultSet:  # a scope that matches nothing (no institution)
+        sql = None
+    pairs = []
+    if sql is not None:
+        with connections[per_visit.db].cursor() as cursor:
+            cursor.execute(
+                "WITH per_visit (visit_id, institution_id, category_id, open_count) AS ("  # noqa: S608
+                + sql
+                + ") SELECT institution_id, category_id, COUNT(*), SUM(open_count) FROM per_visit"
+                " GROUP BY institution_id, category_id HAVING COUNT(*) >= 2",
+                params,
+            )
+            pairs = [(i, c, int(rounds), int(open_count)) for i, c, rounds, open_count in cursor.fetchall()]
     pairs.sort(key=lambda p: (-p[2], -p[3], p[0], p[1]))
     shown = pairs[:limit]
     institutions = {
@@ -481,16 +527,17 @@ def inspection_figures(scope):
         "by_institution": open_by_institution(scope, groups=groups),
         "overdue_by_age": overdue_by_age(scope, groups),
         "oldest": oldest_open(scope),
-        "urban_rural": urban_rural(scope),
+        "urban_rural": urban_rural(scope, groups),
         "recurrence": recurrences(scope),
-        "by_escalation": overdue_by_escalation(scope),
+        "by_escalation": overdue_by_escalation(scope, groups),
         "time_to_close": time_to_close(scope),
         "trend": trend(scope),
     }
 
 
-def overdue_by_escalation(scope):
-    """Overdue open items by the highest escalation level reached (none, 提醒, 督办, 通报): two queries.
+def overdue_by_escalation(scope, groups=None):
+    """Overdue open items by the highest escalation level reached (none, 提醒, 督办, 通报): one
+    query (the number of overdue open items is a sum of `issue_groups`).
 
     The overdue sweep (`workflows.automation.escalate_overdue`) gives an item every level up to the
     one it reached (its cutoffs are nested), so the items whose top level is L are the rows at L
@@ -504,7 +551,8 @@ def overdue_by_escalation(scope):
     if not scope.unrestricted:
         escalations = escalations.filter(issue__in=overdue)
     reached = dict(escalations.order_by().values_list("level").annotate(n=Count("pk")))
-    total = overdue.count()
+    groups = issue_groups(scope) if groups is None else groups
+    total = sum(g["overdue"] for g in _open_groups(groups))
     rows = [{"level": 0, "label": _("未升级"), "count": max(total - reached.get(levels[0], 0), 0)}]
     for index, (value, label) in enumerate(EscalationLevel.choices):
         higher = reached.get(levels[index + 1], 0) if index + 1 < len(levels) else 0
@@ -580,30 +628,57 @@ def _median_from_histogram(histogram):
     return (Decimal(low + high) / 2).quantize(Decimal("0.1"))
 
 
-def _medians(closures, group_field):
-    """Median days from the day an item was found to the day it was closed, per group: one query
-    grouped by (group, whole days), so only distinct day counts come back."""
-    rows = (
-        closures.annotate(days=DaysBetween(F("issue__found_on"), F("created_at")))
-        .order_by()
-        .values_list(group_field, "days")
-        .annotate(n=Count("pk"))
-    )
-    histograms = {}
-    for group, days, n in rows:
-        histograms.setdefault(group, {})
-        histograms[group][days] = histograms[group].get(days, 0) + n
+def _medians(histograms):
     return {
         group: {"median_days": _median_from_histogram(h), "closed": sum(h.values())}
         for group, h in histograms.items()
     }
 
 
+def _closure_histograms(closures):
+    """Closures counted per (category name, whole days) and per (township, whole days), where days
+    run from the day an item was found to the day it was closed: ONE statement.
+
+    The close moves are joined to their issues and their days computed once, grouped per
+    (category, institution, days); both groupings are sums of those groups, joined to the (small)
+    category and institution tables. Only distinct day counts per group come back."""
+    from snippets.models import Institution, IssueCategory
+
+    per_pair = (
+        closures.annotate(days=DaysBetween(F("issue__found_on"), F("created_at")))
+        .order_by()
+        .values_list("issue__category_id", "issue__institution_id", "days")
+        .annotate(n=Count("pk"))
+    )
+    try:
+        sql, params = per_pair.query.sql_with_params()
+    except EmptyResultSet:
+        return {}, {}
+    connection = connections[per_pair.db]
+    quote = connection.ops.quote_name
+    category_table = quote(IssueCategory._meta.db_table)
+    institution_table = quote(Institution._meta.db_table)
+    name, township, pk = quote("name"), quote("township"), quote("id")
+    # Table and column names from the models' metadata, values as parameters of `per_pair`.
+    statement = (
+        f"WITH per_pair (category_id, institution_id, days, n) AS ({sql})"  # noqa: S608
+        f" SELECT 0, c.{name}, p.days, SUM(p.n) FROM per_pair p"
+        f" INNER JOIN {category_table} c ON c.{pk} = p.category_id GROUP BY c.{name}, p.days"
+        f" UNION ALL SELECT 1, i.{township}, p.days, SUM(p.n) FROM per_pair p"
+        f" INNER JOIN {institution_table} i ON i.{pk} = p.institution_id GROUP BY i.{township}, p.days"
+    )
+    histograms = ({}, {})
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for which, group, days, n in cursor.fetchall():
+            histogram = histograms[which].setdefault(group, {})
+            histogram[days] = histogram.get(days, 0) + int(n)
+    return histograms
+
+
 def time_to_close(scope):
-    """Median days to close per category and per township, from the transition log: two queries."""
-    closures = _closures(scope)
-    by_category = _medians(closures, "issue__category__name")
-    by_township = _medians(closures, "issue__institution__township")
+    """Median days to close per category and per township, from the transition log: one query."""
+    by_category, by_township = (_medians(h) for h in _closure_histograms(_closures(scope)))
     return {
         "by_category": [{"label": key, **value} for key, value in sorted(by_category.items())],
         "by_township": [{"label": key, **value} for key, value in sorted(by_township.items())],
@@ -701,39 +776,77 @@ GOODS_HINTS = {
 
 
 def donation_figures(scope):
-    """Donations today and in total, and goods in stock per item: two queries over the ledger."""
+    """Donations today and in total, and goods in stock per item: ONE query over the ledger.
+
+    Grouped per (kind, item, specification, unit), a set bounded by the goods catalogue, and read
+    in the order of the `ledger_dashboard_cover` index alone; the cash sums, the donation counts
+    and the stock per goods item are sums of these groups."""
     from home.ledger.models import EntryKind, GoodsCategory, LedgerEntry
 
     if not scope.shows_donations:
         return None
-    sums = LedgerEntry.objects.aggregate(
-        cash_today=Sum("amount", filter=Q(kind=EntryKind.CASH, entry_date=scope.today)),
-        cash_total=Sum("amount", filter=Q(kind=EntryKind.CASH)),
-        allocated_total=Sum("amount", filter=Q(kind=EntryKind.ALLOCATION)),
-        donations_today=Count(
-            "pk",
-            filter=Q(
-                kind__in=(EntryKind.CASH, EntryKind.GOODS), entry_date=scope.today, corrects__isnull=True
-            ),
-        ),
-        donations_total=Count(
-            "pk", filter=Q(kind__in=(EntryKind.CASH, EntryKind.GOODS), corrects__isnull=True)
-        ),
-        goods_today=Count(
-            "pk", filter=Q(kind=EntryKind.GOODS, entry_date=scope.today, corrects__isnull=True)
-        ),
-    )
-    rows = (
-        LedgerEntry.objects.filter(quantity__isnull=False, kind__in=(EntryKind.GOODS, EntryKind.ALLOCATION))
-        .order_by()
-        .values("item", "specification", "unit")
+    today = scope.today
+    has_quantity = Q(quantity__isnull=False)
+    kept = Q(corrects__isnull=True)
+    groups = (
+        LedgerEntry.objects.order_by()
+        .values_list("kind", "item", "specification", "unit")
         .annotate(
-            received=Sum("quantity", filter=Q(kind=EntryKind.GOODS)),
-            allocated=Sum("quantity", filter=Q(kind=EntryKind.ALLOCATION)),
-            category=Max("category", filter=Q(kind=EntryKind.GOODS)),
-            standard=Max("standard", filter=Q(kind=EntryKind.GOODS)),
+            amount_sum=Sum("amount"),
+            amount_today=Sum("amount", filter=Q(entry_date=today)),
+            entries=Count("pk", filter=kept),
+            entries_today=Count("pk", filter=kept & Q(entry_date=today)),
+            quantity_sum=Sum("quantity"),
+            quantity_rows=Count("quantity"),
+            goods_category=Max("category", filter=has_quantity),
+            goods_standard=Max("standard", filter=has_quantity),
         )
     )
+    sums = {
+        "cash_today": None,
+        "cash_total": None,
+        "allocated_total": None,
+        "donations_today": 0,
+        "donations_total": 0,
+        "goods_today": 0,
+    }
+
+    def add(key, value):
+        if value is not None:
+            sums[key] = value if sums[key] is None else sums[key] + value
+
+    goods = {}
+    for kind, item, specification, unit, amount, amount_today, entries, entries_today, *rest in groups:
+        quantity, quantity_rows, category, standard = rest
+        if kind == EntryKind.CASH:
+            add("cash_today", amount_today)
+            add("cash_total", amount)
+        elif kind == EntryKind.ALLOCATION:
+            add("allocated_total", amount)
+        if kind in (EntryKind.CASH, EntryKind.GOODS):
+            sums["donations_today"] += entries_today
+            sums["donations_total"] += entries
+        if kind == EntryKind.GOODS:
+            sums["goods_today"] += entries_today
+        # Goods in stock: received (goods) and allocated quantities, rows with a quantity only.
+        if kind in (EntryKind.GOODS, EntryKind.ALLOCATION) and quantity_rows:
+            r = goods.setdefault(
+                (item, specification, unit),
+                {
+                    "item": item,
+                    "specification": specification,
+                    "unit": unit,
+                    "received": None,
+                    "allocated": None,
+                    "category": None,
+                    "standard": None,
+                },
+            )
+            if kind == EntryKind.GOODS:
+                r["received"], r["category"], r["standard"] = quantity, category, standard
+            else:
+                r["allocated"] = quantity
+    rows = [goods[key] for key in sorted(goods)]
     labels = dict(GoodsCategory.choices)
     stock = []
     for r in rows:

@@ -51,6 +51,9 @@ class StageTransition(models.Model):
         verbose_name = _("阶段变更记录")
         verbose_name_plural = _("阶段变更记录")
         ordering = ["issue", "version"]
+        # The dashboard's closures (issue #8, measurement 8): time to close and the daily trend read
+        # the close moves (by day) from the index alone.
+        indexes = [models.Index(fields=["to_stage", "created_at", "issue"], name="transition_stage_at_issue")]
         constraints = [
             models.UniqueConstraint(fields=["issue", "version"], name="workflows_transition_issue_version"),
         ]
