@@ -914,13 +914,17 @@ def shortages(scope, stock, limit=SHORTAGE_LIMIT):
         ]
     )
     allocated = {}
+    # Filtered on the issues only (their index), the kind inside the aggregates: with `kind` in the
+    # WHERE clause, the planner reads every allocation of the ledger through the kind index.
+    is_allocation = Q(kind=EntryKind.ALLOCATION)
     for r in (
-        LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, issue_id__in=[i["pk"] for i in issues])
+        LedgerEntry.objects.filter(issue_id__in=[i["pk"] for i in issues])
         .order_by()
         .values("issue_id", "item", "unit")
-        .annotate(quantity=Sum("quantity"))
+        .annotate(quantity=Sum("quantity", filter=is_allocation), rows=Count("pk", filter=is_allocation))
     ):
-        allocated.setdefault(r["issue_id"], []).append(r)
+        if r.pop("rows"):
+            allocated.setdefault(r["issue_id"], []).append(r)
     for issue in issues:
         issue["matches"] = _matching_stock(f"{issue['title']} {issue['description']}", stock)
         issue["allocations"] = allocated.get(issue["pk"], [])
