@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -14,6 +15,7 @@ from wagtail.permissions import register_permission_policy
 
 from home.ledger import admin_views
 from home.ledger.models import DisclosurePage, DisclosureRecord, ImportBatch, LedgerEntry
+from snippets.views import PlainCellsMixin
 
 
 class PermissionMenuItem(MenuItem):
@@ -106,8 +108,13 @@ class ReadOnlyViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
+class LedgerEntryIndexView(PlainCellsMixin, IndexView):
+    """The ledger listing, its field cells rendered without a template each (issue #8, measurement 9)."""
+
+
 class LedgerEntryViewSet(ReadOnlyViewSet):
     name = "ledger_entries"
+    index_view_class = LedgerEntryIndexView
     model = LedgerEntry
     icon = "list-ul"
     menu_label = _("台账记录")

@@ -6,9 +6,11 @@ the database spends in the listing's COUNT queries at 50,000 records (reported).
 """
 
 import datetime as dt
+import os
+import sys
 
 from tests.bench import data
-from tests.bench.core import client_for, equal_to, info, ratio_at_most, user_with_role
+from tests.bench.core import BASE_DIR, client_for, equal_to, info, ratio_at_most, user_with_role
 
 MAX_QUERIES = 15
 TIME_TARGET = 4.0
@@ -78,6 +80,19 @@ def measure(ctx):
     results = []
     for name, (url, bare_url) in LISTINGS.items():
         queries = _capture(_get(client, url))
+        if os.environ.get("BENCH_ADMIN_QUERIES"):
+            # Debugging aid: the listing's SQL, one statement a line, on stderr.
+            for query in queries:
+                print(f"[{name}] {query['sql'][:300]}", file=sys.stderr)
+        if os.environ.get("BENCH_PROFILE"):
+            import cProfile
+
+            cProfile.runctx(
+                "call()",
+                {"call": _get(client, url)},
+                {},
+                str(BASE_DIR / "var" / "bench" / f"admin-{name}.prof"),
+            )
         results.append(
             equal_to(
                 f"9 admin {name} listing queries",
