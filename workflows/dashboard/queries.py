@@ -54,8 +54,8 @@ def _role_keys(user):
         return frozenset()
     if user.is_superuser:
         return frozenset(role.key for role in roles.ROLES)
-    names = set(user.groups.values_list("name", flat=True))
-    return frozenset(role.key for role in roles.ROLES if role.group_name in names)
+    # Read once per request with the listings' scopes and the menus (the memo in workflows.roles).
+    return roles.member_role_keys(user)
 
 
 @dataclass
