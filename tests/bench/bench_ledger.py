@@ -105,9 +105,9 @@ def _run_worker(action, path):
 
 
 def repeats_for(ctx):
-    # A full-size pass takes tens of seconds on the reference machine: the pairs are interleaved,
-    # the median is over fewer repeats at full size to keep `make bench` under 10 minutes.
-    return min(ctx.repeats, 2) if ctx.full else ctx.repeats
+    # A full-size pass takes 35-65 s on the reference machine (long enough to average out a
+    # neighbour's burst): one pair each at full size keeps `make bench` under 10 minutes.
+    return 1 if ctx.full else ctx.repeats
 
 
 def measure(ctx):
