@@ -181,7 +181,8 @@ def _routed_view_modules():
                 modules.add(getattr(callback, "__module__", "") or "")
                 view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
                 if view_class is not None:
-                    modules.add(view_class.__module__)
+                    # Every class it is built on: our API viewsets subclass Wagtail's (cms/api.py).
+                    modules.update(klass.__module__ for klass in view_class.__mro__)
 
     walk(get_resolver().url_patterns)
     return modules
