@@ -19,6 +19,7 @@ from pathlib import Path
 
 from tests.bench import data
 from tests.bench.core import BASE_DIR, at_most, count_queries, info, ratio_at_most, user_with_role
+from tests.processes import stop_process_group
 
 BATCH = 50
 BULK_TARGET = 1.5
@@ -78,15 +79,7 @@ class Cluster:
         return self
 
     def __exit__(self, *exc):
-        import signal
-
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        stop_process_group(self.process)
         self.log_file.close()
 
 
