@@ -29,8 +29,10 @@ def cluster_state():
         failed_last_hour = Failure.objects.filter(stopped__gte=timezone.now() - timedelta(hours=1)).count()
     except Exception as exc:  # a broker we cannot reach is a state to report, not a crash
         return {"ok": False, "error": exc.__class__.__name__, "clusters": 0}
-    # A cluster's stat expires seconds after its last heartbeat, so presence means alive.
-    clusters = list(stats)
+    # A cluster's stat expires 3 s after its last heartbeat, so presence means alive, except that a
+    # cluster shutting down writes a last heartbeat without workers (status Stopping/Stopped), as
+    # does one still starting: only a cluster with workers can run a task.
+    clusters = [stat for stat in stats if stat.workers]
     return {
         "ok": bool(clusters),
         "clusters": len(clusters),

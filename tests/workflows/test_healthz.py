@@ -27,6 +27,17 @@ def test_healthz_is_200_with_a_live_qcluster_and_counts_queued_tasks(client, qcl
     qcluster.wait_until(lambda: client.get("/healthz").status_code == 503, timeout=15, what="503")
 
 
+@pytest.mark.cluster
+def test_a_cluster_that_has_stopped_is_not_counted_while_its_last_heartbeat_lasts(client, qcluster):
+    from workflows.health import cluster_state
+
+    qcluster.start()
+    qcluster.stop()  # SIGTERM to the main process: a clean shutdown writes a last "Stopped" heartbeat
+    state = cluster_state()
+    assert state["clusters"] == 0, state
+    assert client.get("/healthz").status_code == 503
+
+
 @pytest.mark.django_db
 def test_healthz_rejects_methods_other_than_get(client):
     assert client.post("/healthz").status_code == 405
