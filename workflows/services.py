@@ -88,14 +88,8 @@ def actor_roles(user):
     from being a superuser: closing an item is leadership's, and separation of duties holds."""
     if user is None:
         return {SYSTEM}
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    cached = getattr(user, "_workflows_role_keys", None)
-    if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
-        cached = {role.key for role in roles.ROLES if role.group_name in names}
-        user._workflows_role_keys = cached
-    return cached
+    # The per-user memo the record scopes and menus share (one query per request).
+    return set(roles.member_role_keys(user))
 
 
 def _last_submitter_id(issue):
