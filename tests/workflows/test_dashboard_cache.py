@@ -9,11 +9,19 @@ from django.urls import reverse
 
 from snippets.models import Issue
 from tests.snippets.factories import IssueFactory
-from tests.workflows.test_dashboard_queries import dashboard_data  # noqa: F401 - fixture
+from tests.workflows.test_dashboard_queries import TODAY, dashboard_data  # noqa: F401 - fixture
 from workflows import roles
 from workflows.dashboard import cache, signals, tasks
 
 URL = reverse("workflows_dashboard:index")
+
+
+@pytest.fixture(autouse=True)
+def fixture_day(monkeypatch):
+    """The panel reads today's date; the fixture's hand-computed figures hold on its own day."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
 
 
 @pytest.fixture(autouse=True)
