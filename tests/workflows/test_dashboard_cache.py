@@ -9,19 +9,14 @@ from django.urls import reverse
 
 from snippets.models import Issue
 from tests.snippets.factories import IssueFactory
-from tests.workflows.test_dashboard_queries import TODAY, dashboard_data  # noqa: F401 - fixture
+from tests.workflows.test_dashboard_queries import dashboard_data, fixture_day  # noqa: F401 - fixtures
 from workflows import roles
 from workflows.dashboard import cache, signals, tasks
 
 URL = reverse("workflows_dashboard:index")
 
-
-@pytest.fixture(autouse=True)
-def fixture_day(monkeypatch):
-    """The panel reads today's date; the fixture's hand-computed figures hold on its own day."""
-    from django.utils import timezone
-
-    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+# The figures are computed for the fixture's own day, not the clock's.
+pytestmark = pytest.mark.usefixtures("fixture_day")
 
 
 @pytest.fixture(autouse=True)

@@ -61,6 +61,17 @@ def _issue(institution, category, visit, stage, deadline, found):
 
 
 @pytest.fixture
+def fixture_day(monkeypatch):
+    """Pages read today's date; the fixture's hand-computed figures hold on its own day (TODAY).
+
+    Used by every view and panel test (`usefixtures`); the query tests pass `today` instead.
+    """
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
+
+
+@pytest.fixture
 def dashboard_data(db):
     # The seeded reference categories (migration snippets 0003).
     cat_a = IssueCategoryFactory(code="supply-shortage")
