@@ -148,12 +148,13 @@ def qcluster(transactional_db):
                 if condition():
                     return
                 if self.process and self.process.poll() is not None:
-                    raise AssertionError(f"qcluster exited early; log:\n{self.read_log()}")
+                    raise AssertionError(f"qcluster exited early; log:\n{self.read_log()[-4000:]}")
                 time.sleep(0.2)
-            raise AssertionError(f"timed out waiting for {what}; qcluster log:\n{self.read_log()}")
+            raise AssertionError(f"timed out waiting for {what}; qcluster log:\n{self.read_log()[-4000:]}")
 
         def read_log(self):
-            return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
+            # The whole log: a line searched for may lie before the schedules' chatter.
+            return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
         def stop(self, sig=signal.SIGTERM):
             stop_process_group(self.process, sig)

@@ -1,6 +1,9 @@
+import datetime
+
 import pytest
 
 from django.urls import reverse
+from django.utils import timezone
 
 from snippets import services
 from snippets.choices import InstitutionKind, RoundMode
@@ -24,7 +27,11 @@ def setting(make_user):
         user = make_user(roles.INSPECTOR, username=f"inspector{i}")
         InspectorProfile.objects.create(user=user, township=township)
         inspectors.append(user)
+    # A round still ahead: its seed stays secret until the round has ended, whatever today is.
+    starts_on = timezone.localdate() + datetime.timedelta(days=1)
     inspection_round = InspectionRoundFactory(
+        starts_on=starts_on,
+        ends_on=starts_on + datetime.timedelta(days=7),
         mode=RoundMode.UNANNOUNCED,
         draw_institution_count=5,
         draw_kinds=[InstitutionKind.TOWNSHIP_ELDER_CARE],
