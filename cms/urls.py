@@ -19,6 +19,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("api/v2/", api_router.urls),
     path("", include("workflows.urls")),
+    path("inspect/", include("snippets.offline.urls")),
     path("", include("snippets.urls")),
     path("", include("home.ledger.urls")),
     path("", include("home.urls")),

@@ -77,6 +77,22 @@ def issues_for(user):
     return Issue.objects.none()
 
 
+def is_inspector(user):
+    """Member of the inspectors' group (the offline page is theirs alone; a superuser is not one)."""
+    return roles.INSPECTOR in roles.member_role_keys(user)
+
+
+def assigned_visits_for(user):
+    """The visits an inspector works on from /inspect/ (and may sync): those they are named on, or
+    whose round has them in its team. So an unannounced round reaches its own team only, however
+    widely the admin's `visits_for` lets inspectors read."""
+    if not is_inspector(user):
+        return Visit.objects.none()
+    named = Visit.objects.filter(inspectors=user).values("pk")
+    team_rounds = InspectionRound.objects.filter(team=user).values("pk")
+    return Visit.objects.filter(Q(pk__in=named) | Q(inspection_round__in=team_rounds))
+
+
 def answers_for(user):
     return ChecklistAnswer.objects.filter(visit__in=visits_for(user))
 

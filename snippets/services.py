@@ -184,6 +184,10 @@ class VisitError(Exception):
     pass
 
 
+class VisitConflict(VisitError):
+    """The visit changed (or was closed) since the version the client saw: nothing was written."""
+
+
 def ensure_answers(visit):
     """One answer row per checklist item that applies to the institution (idempotent)."""
     if visit.template_id is None:
@@ -201,13 +205,23 @@ def ensure_answers(visit):
     return answers
 
 
-def record_answers(visit, entries, actor):
+def record_answers(visit, entries, actor, expected_version=None):
     """Write the checklist of a planned visit. `entries` maps answer id -> (answer, note, images).
-    Raises PhotoStorageError when a photo cannot be stored (nothing is kept then)."""
+    Raises PhotoStorageError when a photo cannot be stored (nothing is kept then).
+
+    Every write bumps `visit.version`. With `expected_version` (an offline client's copy) the bump
+    is a compare-and-set: if the visit moved on or was closed meanwhile, VisitConflict and nothing
+    is written."""
     if visit.state != VisitState.PLANNED:
         raise VisitError(_("该检查已结束，不能再修改。"))
     answers = {answer.pk: answer for answer in ensure_answers(visit)}
     with photo_transaction() as saved_names:
+        current = Visit.objects.filter(pk=visit.pk, state=VisitState.PLANNED)
+        if expected_version is not None:
+            current = current.filter(version=expected_version)
+        if not current.update(version=F("version") + 1):
+            raise VisitConflict(_("该检查已被他人修改或已结束，本次填写未保存，请刷新后重试。"))
+        visit.version = Visit.objects.values_list("version", flat=True).get(pk=visit.pk)
         for answer_id, (value, note, images) in entries.items():
             answer = answers.get(answer_id)
             if answer is None:
@@ -229,7 +243,7 @@ def complete_visit(visit, actor):
     with transaction.atomic():
         now = timezone.now()
         moved = Visit.objects.filter(pk=visit.pk, state=VisitState.PLANNED).update(
-            state=VisitState.DONE, completed_at=now, completed_by=actor
+            state=VisitState.DONE, completed_at=now, completed_by=actor, version=F("version") + 1
         )
         if not moved:
             return []

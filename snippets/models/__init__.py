@@ -9,6 +9,7 @@ from .checklists import ChecklistItem, ChecklistTemplate
 from .inspections import ChecklistAnswer, InspectionRound, Visit
 from .institutions import InspectorProfile, Institution
 from .issues import Issue, IssueNumberCounter
+from .offline import OfflineOperation, OfflineOperationKind
 from .photos import Photo, private_storage
 
 __all__ = [
@@ -25,4 +26,6 @@ __all__ = [
     "Issue",
     "IssueCategory",
     "IssueNumberCounter",
+    "OfflineOperation",
+    "OfflineOperationKind",
 ]
