@@ -1,0 +1,132 @@
+"""An inspector without signal: the /inspect/ page keeps working offline, queues a checklist with a
+failed item and a photo, and syncs it once when the signal is back; another team sees nothing of it."""
+
+import io
+import json
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from snippets.choices import VisitState
+from snippets.models import Issue, OfflineOperation, Photo, Visit
+from tests.browser.conftest import login
+from tests.conftest import TEST_PASSWORD
+from tests.snippets.factories import gps_exif, make_jpeg
+from tests.snippets.offline_support import has_gps, make_world
+from workflows import roles
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 360, "height": 740}
+
+# The queued operations as IndexedDB holds them (photos as Blobs).
+READ_QUEUE = """() => new Promise((resolve, reject) => {
+  const open = indexedDB.open("inspect", 1);
+  open.onerror = () => reject(open.error);
+  open.onsuccess = () => {
+    const request = open.result.transaction("ops").objectStore("ops").getAll();
+    request.onsuccess = () => resolve(request.result);
+  };
+})"""
+# Kept in the page itself, so the photos stay Blobs.
+KEEP_COPY = f"() => ({READ_QUEUE})().then((ops) => {{ window.keptOps = ops; return ops.length; }})"
+PUT_BACK = """() => new Promise((resolve, reject) => {
+  const ops = window.keptOps;
+  const open = indexedDB.open("inspect", 1);
+  open.onsuccess = () => {
+    const tx = open.result.transaction("ops", "readwrite");
+    ops.forEach((op) => tx.objectStore("ops").put(op));
+    tx.oncomplete = () => resolve(true);
+    tx.onerror = () => reject(tx.error);
+  };
+})"""
+
+
+def open_inspect(page):
+    page.goto("/inspect/")
+    page.wait_for_selector("body[data-ready='1']")
+
+
+def test_an_inspector_fills_a_checklist_offline_and_it_syncs_once_without_gps(
+    new_page, users, make_user, artifacts_dir, tmp_path
+):
+    inspector = users[roles.INSPECTOR]
+    other = make_user(roles.INSPECTOR, username="inspector2")
+    world = make_world(inspector, other)
+    visit = world["visit"]
+    photo_path = tmp_path / "gate.jpg"
+    photo_path.write_bytes(make_jpeg(size=(2400, 1800), exif=gps_exif()))
+    assert has_gps(photo_path.read_bytes())
+
+    page = new_page(viewport=PHONE)
+    login(page, inspector.username, TEST_PASSWORD)
+    open_inspect(page)
+    # Once the service worker controls the page, a reload stores the page and its data for offline use.
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    open_inspect(page)
+    assert page.evaluate("!!navigator.serviceWorker.controller")
+    assert page.locator("#visit-list").inner_text().count("城关镇敬老院") == 1
+
+    page.context.set_offline(True)
+    open_inspect(page)  # served by the service worker: no network at all
+    assert page.locator("#net-status").inner_text() == "离线"
+    page.get_by_role("link", name="城关镇敬老院").click()
+    items = page.locator("fieldset.item")
+    assert items.count() == 6
+    for index in range(6):
+        item = items.nth(index)
+        item.locator("label.choice--fail" if index == 1 else "label.choice--pass").click()
+    items.nth(1).locator("textarea").fill("未见每日二次消杀记录")
+    items.nth(1).locator("input[type=file]").set_input_files(str(photo_path))
+    page.wait_for_selector("fieldset.item [data-thumbs] img")
+    # Thumb-sized and no sideways scrolling at 360 px.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(artifacts_dir / "inspect-offline-checklist-360.png"), full_page=True)
+    page.get_by_role("button", name="完成检查").click()
+    expect(page.locator("#pending-count")).to_have_text("1")
+    assert not Issue.objects.exists()
+    queued = page.evaluate(READ_QUEUE)
+    assert len(queued) == 1 and queued[0]["complete"] is True
+    assert page.evaluate(KEEP_COPY) == 1
+
+    page.context.set_offline(False)
+    page.get_by_role("button", name="同步", exact=True).click()
+    expect(page.locator("#pending-count")).to_have_text("0")
+    page.wait_for_selector("#notice:has-text('同步完成')")
+    issue = Issue.objects.get()
+    assert issue.visit_id == visit.pk
+    assert issue.description == "未见每日二次消杀记录"
+    photo = issue.photos.get()
+    stored = photo.file.read()
+    assert not has_gps(stored)
+    # Resized on the phone before upload: the long side is 1600 px, not the camera's 2400, and
+    # turned upright by its EXIF orientation (6: rotate 90 degrees) before the EXIF was dropped.
+    assert Image.open(io.BytesIO(stored)).size == (1200, 1600)
+    assert Visit.objects.get(pk=visit.pk).state == VisitState.DONE
+
+    # Tapping sync again sends nothing; a retry of the same operation (a lost answer) creates nothing.
+    page.get_by_role("button", name="同步", exact=True).click()
+    page.wait_for_selector("#notice:has-text('同步完成')")
+    page.evaluate(PUT_BACK)
+    page.evaluate("() => window.dispatchEvent(new HashChangeEvent('hashchange'))")
+    expect(page.locator("#pending-count")).to_have_text("1")
+    page.get_by_role("button", name="同步", exact=True).click()
+    expect(page.locator("#pending-count")).to_have_text("0")
+    assert Issue.objects.count() == 1
+    assert Photo.objects.count() == 1
+    assert OfflineOperation.objects.count() == 1
+    page.screenshot(path=str(artifacts_dir / "inspect-synced-360.png"), full_page=True)
+
+    # The other team's inspector: their own unannounced visit, nothing of ours.
+    other_page = new_page(viewport=PHONE)
+    login(other_page, other.username, TEST_PASSWORD)
+    open_inspect(other_page)
+    text = other_page.locator("body").inner_text()
+    assert "河西镇敬老院" in text
+    assert "城关镇敬老院" not in text
+    assert issue.number not in text
+    data = other_page.evaluate("fetch('/inspect/data.json').then((r) => r.text())")
+    assert "城关镇敬老院" not in data
+    assert issue.number not in data
+    assert json.loads(data)["user"]["id"] == other.pk
