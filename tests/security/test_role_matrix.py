@@ -100,6 +100,7 @@ ADMIN_ONLY = expect()
 MEDIA_ROLES = expect(comms="ok", leader="ok")  # collection permissions on images and documents
 PAGE_EDITORS = expect(comms="ok", leader="ok")  # add/change_page on the tree root
 PUBLIC = expect(anonymous="ok", comms="ok", inspector="ok", unit="ok", leader="ok")
+INSPECTORS_ONLY = expect(inspector="ok", admin="denied")
 # Django's admin admits staff only; everyone else is sent to its login page.
 DJANGO_ADMIN = expect(comms="login", inspector="login", unit="login", leader="login")
 
@@ -228,6 +229,12 @@ def surfaces(world):
          expect(anonymous="denied", inspector="ok", unit="ok", leader="ok")),
         ("issue attachment", "get", f"/inspection-attachments/{world['attachment'].pk}/", None,
          expect(anonymous="denied", inspector="ok", unit="ok", leader="ok")),
+        # The inspectors' offline page (issue #17): inspectors only, administrators included in the
+        # refusal; its data answers 401 rather than a login redirect (it is fetched by script).
+        ("offline inspection page", "get", "/inspect/", None, INSPECTORS_ONLY),
+        ("offline inspection data", "get", "/inspect/data.json", None, {**INSPECTORS_ONLY, ANONYMOUS: "401"}),
+        ("offline sync", "post", "/inspect/sync/", {"payload": "{}"},
+         {**INSPECTORS_ONLY, ANONYMOUS: "401", INSPECTOR: "400"}),
         # Django admin for django_q.
         ("django admin", "get", "/django-admin/", None, DJANGO_ADMIN),
         ("django_q schedules", "get", "/django-admin/django_q/schedule/", None, DJANGO_ADMIN),
