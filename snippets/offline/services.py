@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from wagtail.log_actions import log
 
@@ -213,7 +214,7 @@ def _conflict(visit, message=None):
     )
 
 
-FIELD_LABELS = {"answer": _("结果"), "note": _("说明"), "photos": _("照片")}
+FIELD_LABELS = {"answer": gettext_lazy("结果"), "note": gettext_lazy("说明"), "photos": gettext_lazy("照片")}
 
 
 def _apply_checklist(user, op_id, visit, payload, files):
