@@ -130,3 +130,89 @@ def test_an_inspector_fills_a_checklist_offline_and_it_syncs_once_without_gps(
     assert "城关镇敬老院" not in data
     assert issue.number not in data
     assert json.loads(data)["user"]["id"] == other.pk
+
+
+USER_CACHE_SIZE = (
+    "() => caches.open('inspect-user').then((cache) => cache.keys()).then((keys) => keys.length)"
+)
+
+
+def test_signing_out_empties_the_cached_data_and_the_next_inspector_never_sees_it_offline(
+    new_page, users, make_user
+):
+    inspector = users[roles.INSPECTOR]
+    other = make_user(roles.INSPECTOR, username="inspector2")
+    make_world(inspector, other)
+    page = new_page(viewport=PHONE)
+    csp_errors = []
+    page.on(
+        "console",
+        lambda message: csp_errors.append(message.text) if "Content Security" in message.text else None,
+    )
+    login(page, inspector.username, TEST_PASSWORD)
+    open_inspect(page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    open_inspect(page)
+    assert page.evaluate(USER_CACHE_SIZE) == 2  # the page and its data
+
+    page.get_by_role("button", name="退出").click()
+    page.wait_for_url("**/admin/login/**")
+    assert page.evaluate(USER_CACHE_SIZE) == 0
+
+    # The next inspector on the same phone: their own data online, and offline too; never ours.
+    login(page, other.username, TEST_PASSWORD)
+    open_inspect(page)
+    open_inspect(page)
+    page.context.set_offline(True)
+    open_inspect(page)
+    text = page.locator("body").inner_text()
+    assert "河西镇敬老院" in text
+    assert "城关镇敬老院" not in text
+    assert csp_errors == []
+
+
+def test_a_visit_changed_meanwhile_is_shown_as_a_conflict_and_a_logged_issue_still_syncs(
+    new_page, users, make_user, artifacts_dir
+):
+    from snippets import services
+    from snippets.choices import Answer
+
+    inspector = users[roles.INSPECTOR]
+    world = make_world(inspector, make_user(roles.INSPECTOR, username="inspector2"))
+    visit = world["visit"]
+    page = new_page(viewport=PHONE)
+    login(page, inspector.username, TEST_PASSWORD)
+    open_inspect(page)
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    open_inspect(page)
+
+    page.context.set_offline(True)
+    page.get_by_role("link", name="城关镇敬老院").click()
+    items = page.locator("fieldset.item")
+    for index in range(items.count()):
+        items.nth(index).locator("label.choice--pass").click()
+    page.get_by_role("button", name="保存（待同步）").click()
+    page.locator("#issue-details summary").click()
+    issue_form = page.locator("#issue-form")
+    issue_form.locator("input[name=title]").fill("消毒液库存不足")
+    issue_form.locator("select[name=category]").select_option(label="防控物资不足")
+    issue_form.locator("textarea[name=description]").fill("仅剩两瓶")
+    issue_form.get_by_role("button", name="登记问题（待同步）").click()
+    expect(page.locator("#pending-count")).to_have_text("2")
+
+    # Meanwhile a colleague with signal records the same checklist in the admin.
+    entries = {answer.pk: (Answer.FAIL, "同事已填", []) for answer in services.ensure_answers(visit)}
+    services.record_answers(Visit.objects.get(pk=visit.pk), entries, inspector)
+
+    page.context.set_offline(False)
+    page.get_by_role("button", name="同步", exact=True).click()
+    page.wait_for_url("**/inspect/#queue")
+    expect(page.locator("#pending-count")).to_have_text("1")
+    conflict = page.locator(".op--conflict")
+    expect(conflict).to_contain_text("已被修改")
+    expect(conflict.get_by_role("button", name="放弃此条")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(artifacts_dir / "inspect-conflict-360.png"), full_page=True)
+    # The colleague's answers stand; the issue logged offline arrived once.
+    assert set(visit.answers.values_list("note", flat=True)) == {"同事已填"}
+    assert Issue.objects.filter(title="消毒液库存不足", visit=visit).count() == 1
