@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
@@ -109,11 +110,23 @@ def _delete_files(names):
             logger.warning("Could not delete orphan private file %s", name)
 
 
+_open_photo_transaction = threading.local()
+
+
 @contextmanager
 def photo_transaction():
     """One transaction for rows and files: if anything fails, the rows roll back and the files
-    already written are deleted; a storage fault becomes PhotoStorageError."""
+    already written are deleted; a storage fault becomes PhotoStorageError.
+
+    Nested (an offline sync wraps `record_answers` and `complete_visit` in one), the inner block
+    shares the outer one's file list, so a rollback of the outer deletes the inner's files too."""
+    outer = getattr(_open_photo_transaction, "names", None)
+    if outer is not None:
+        with transaction.atomic():
+            yield outer
+        return
     saved_names = []
+    _open_photo_transaction.names = saved_names
     try:
         with transaction.atomic():
             yield saved_names
@@ -124,6 +137,8 @@ def photo_transaction():
     except BaseException:
         _delete_files(saved_names)
         raise
+    finally:
+        _open_photo_transaction.names = None
 
 
 def _cleanup_orphan_files(folder, model, min_age_seconds):

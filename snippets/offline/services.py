@@ -15,7 +15,7 @@ version the phone saw is a conflict (`services.VisitConflict`): reported, nothin
 import datetime
 import uuid
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
@@ -260,7 +260,7 @@ def _apply_checklist(user, op_id, visit, payload, files):
         raise SyncError(errors)
     complete = bool(payload.get("complete"))
     try:
-        with transaction.atomic():
+        with services.photo_transaction():
             operation = OfflineOperation.objects.create(
                 client_uuid=op_id, user=user, kind=OfflineOperationKind.CHECKLIST, visit=visit
             )
@@ -302,7 +302,7 @@ def _apply_issue(user, op_id, visit, payload, files):
             label = form.fields[name].label if name in form.fields else ""
             errors.extend(_error(name, f"{label}：{message}" if label else message) for message in messages)
         raise SyncError(errors)
-    with transaction.atomic():
+    with services.photo_transaction():
         operation = OfflineOperation.objects.create(
             client_uuid=op_id, user=user, kind=OfflineOperationKind.ISSUE, visit=visit
         )

@@ -261,16 +261,20 @@ def test_an_item_or_photo_of_another_checklist_is_named(inspector_client, world)
     _nothing_written(visit)
 
 
-def test_completing_with_unanswered_items_names_them_and_keeps_nothing(inspector_client, world):
+def test_completing_with_unanswered_items_names_them_and_keeps_nothing_not_even_the_photo_file(
+    inspector_client, world, private_media
+):
     visit = world["visit"]
     payload, shown = checklist_payload(inspector_client, visit)
     payload["answers"][4]["result"] = ""
-    response = post_sync(inspector_client, payload)
+    response = post_sync(inspector_client, payload, {f"photos-{shown['items'][1]['answer']}": gps_jpeg()})
     assert response.status_code == 400
     [error] = _errors(response)
     assert error["field"] == "complete"
     assert shown["items"][4]["text"] in error["message"]
     _nothing_written(visit)
+    # The photo was written before completing failed: the rollback removed the file as well.
+    assert not list((private_media / "photos").glob("*"))
 
 
 def test_an_issue_without_title_and_with_an_unknown_category_names_both_fields(inspector_client, world):
