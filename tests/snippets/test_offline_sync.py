@@ -367,3 +367,55 @@ def test_the_same_operation_sent_at_once_from_two_connections_is_applied_once(us
     assert Issue.objects.filter(visit=visit).count() == 1
     assert Photo.objects.filter(issue__visit=visit).count() == 1
     assert OfflineOperation.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_phones_sending_different_checklists_for_one_visit_at_once_give_one_result_and_one_conflict(
+    users, make_user
+):
+    world = make_world(users[roles.INSPECTOR], make_user(roles.INSPECTOR, username="inspector2"))
+    visit = world["visit"]
+    setup = Client()
+    setup.force_login(users[roles.INSPECTOR])
+    payloads = [checklist_payload(setup, visit, fail_index=index, complete=False)[0] for index in (1, 2)]
+    barrier = threading.Barrier(2)
+    statuses, errors = [], []
+
+    def send(payload):
+        try:
+            client = Client()
+            client.force_login(users[roles.INSPECTOR])
+            barrier.wait()
+            statuses.append(post_sync(client, payload).status_code)
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(payload,)) for payload in payloads]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert sorted(statuses) == [200, 409]
+    assert Visit.objects.get(pk=visit.pk).version == 1
+    failed = ChecklistAnswer.objects.filter(visit=visit, answer=Answer.FAIL)
+    assert failed.count() == 1
+    assert OfflineOperation.objects.count() == 1
+
+
+def test_an_operation_may_also_come_as_a_plain_json_body(inspector_client, world):
+    from snippets.models import IssueCategory
+
+    category = IssueCategory.objects.order_by("pk").first()
+    payload = {
+        "uuid": str(uuid.uuid4()),
+        "kind": "issue",
+        "visit": world["visit"].pk,
+        "title": "体温登记表缺页",
+        "category": category.pk,
+    }
+    response = inspector_client.post("/inspect/sync/", json.dumps(payload), content_type="application/json")
+    assert response.status_code == 200, response.content
+    assert json.loads(response.content)["issues"] == [Issue.objects.get(title="体温登记表缺页").number]
