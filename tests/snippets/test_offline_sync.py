@@ -419,3 +419,17 @@ def test_an_operation_may_also_come_as_a_plain_json_body(inspector_client, world
     response = inspector_client.post("/inspect/sync/", json.dumps(payload), content_type="application/json")
     assert response.status_code == 200, response.content
     assert json.loads(response.content)["issues"] == [Issue.objects.get(title="体温登记表缺页").number]
+
+
+def test_another_inspectors_operation_id_is_refused_without_revealing_its_outcome(
+    client, inspector_client, world
+):
+    payload, _shown = checklist_payload(inspector_client, world["visit"])
+    assert post_sync(inspector_client, payload).status_code == 200
+    client.force_login(world["other"])
+    hidden = world["hidden_visit"]
+    response = post_sync(client, {**payload, "visit": hidden.pk, "version": 0})
+    assert response.status_code == 400
+    assert _errors(response) == [{"field": "uuid", "message": "操作编号已被使用。"}]
+    assert "ZG-" not in response.content.decode()
+    assert Visit.objects.get(pk=hidden.pk).version == 0

@@ -225,9 +225,10 @@
     return rows.filter(([, value]) => value).flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })]);
   }
 
-  function thumbs(list, onRemove) {
+  function thumbs(list) {
+    // Tapping a thumbnail removes that photo before it is saved.
     return list.map((photo, index) =>
-      el("img", { src: photo.thumb, alt: photo.name, "data-index": String(index), className: "thumb" })
+      el("img", { src: photo.thumb, alt: photo.name, "data-index": String(index), className: "thumb", title: S.removePhoto })
     );
   }
 
@@ -527,6 +528,17 @@
     } else if (input.matches("#issue-form input[type=file]")) {
       takePhotos(input, "issue", document.querySelector("#issue-form [data-thumbs]"));
     }
+  });
+
+  document.addEventListener("click", (event) => {
+    const image = event.target;
+    const box = image.matches("img.thumb") ? image.closest("[data-thumbs]") : null;
+    if (!box || !box.closest("form")) {
+      return;
+    }
+    const key = box.dataset.thumbs || "issue";
+    (draftPhotos[key] || []).splice(Number(image.dataset.index), 1);
+    box.replaceChildren(...thumbs(draftPhotos[key] || []));
   });
 
   document.getElementById("checklist-form").addEventListener("submit", (event) => {
