@@ -16,7 +16,7 @@ import datetime
 import uuid
 
 from django.db import IntegrityError
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -27,7 +27,7 @@ from wagtail.log_actions import log
 from snippets import permissions, services
 from snippets.choices import Answer, Severity, VisitState
 from snippets.forms import ChecklistForm
-from snippets.models import IssueCategory, OfflineOperation, OfflineOperationKind
+from snippets.models import ChecklistAnswer, Issue, IssueCategory, OfflineOperation, OfflineOperationKind
 from snippets.offline.forms import OfflineIssueForm
 
 # Done visits stay on the phone this long (read-only), so the inspector sees what was raised.
@@ -76,11 +76,18 @@ def visit_state(visit):
     }
 
 
+def _answers():
+    return ChecklistAnswer.objects.select_related("item__category").order_by("item__sort_order", "pk")
+
+
 def _visit_data(visit):
-    answers = visit.answers.select_related("item__category").order_by("item__sort_order", "pk")
+    answers = list(visit.answers.all())  # prefetched by snapshot(), with items and categories
     if visit.state == VisitState.PLANNED:
         # The checklist the admin form would show: the items that apply to this institution.
-        answers = answers.filter(pk__in=[answer.pk for answer in services.ensure_answers(visit)])
+        applicable = {answer.pk for answer in services.ensure_answers(visit)}
+        if not applicable <= {answer.pk for answer in answers}:
+            answers = list(_answers().filter(visit=visit))  # first opening: rows were just created
+        answers = [answer for answer in answers if answer.pk in applicable]
     institution = visit.institution
     inspection_round = visit.inspection_round
     return {
@@ -114,7 +121,7 @@ def _visit_data(visit):
         ],
         "issues": [
             {"number": issue.number, "title": issue.title, "stage_label": issue.get_stage_display()}
-            for issue in visit.issues.order_by("number")
+            for issue in visit.issues.all()
         ],
     }
 
@@ -126,6 +133,11 @@ def snapshot(user):
         permissions.assigned_visits_for(user)
         .filter(Q(state=VisitState.PLANNED) | Q(state=VisitState.DONE, completed_at__gte=recent))
         .select_related("institution", "inspection_round", "template")
+        .prefetch_related(
+            Prefetch("answers", queryset=_answers()),
+            "template__items",
+            Prefetch("issues", queryset=Issue.objects.order_by("number")),
+        )
         .order_by("state", "planned_on", "pk")
     )
     return {

@@ -433,3 +433,37 @@ def test_another_inspectors_operation_id_is_refused_without_revealing_its_outcom
     assert _errors(response) == [{"field": "uuid", "message": "操作编号已被使用。"}]
     assert "ZG-" not in response.content.decode()
     assert Visit.objects.get(pk=hidden.pk).version == 0
+
+
+def test_the_data_takes_the_same_number_of_queries_for_two_visits_or_eight(client, users):
+    import datetime
+
+    from django.test.utils import CaptureQueriesContext
+
+    from snippets.models import ChecklistTemplate
+    from tests.snippets.factories import InspectionRoundFactory, InstitutionFactory, VisitFactory
+
+    today = datetime.date.today()
+    inspection_round = InspectionRoundFactory(starts_on=today, ends_on=today)
+    inspection_round.team.set([users[roles.INSPECTOR].pk])
+    client.force_login(users[roles.INSPECTOR])
+
+    def add_visits(count):
+        for _index in range(count):
+            institution = InstitutionFactory()
+            VisitFactory(
+                inspection_round=inspection_round,
+                institution=institution,
+                planned_on=today,
+                template=ChecklistTemplate.for_kind(institution.kind),
+            )
+        client.get("/inspect/data.json")  # the first opening creates the answer rows
+        with CaptureQueriesContext(connection) as queries:
+            data = json.loads(client.get("/inspect/data.json").content)
+        assert len(data["visits"]) == len({visit["id"] for visit in data["visits"]})
+        return len(data["visits"]), len(queries.captured_queries)
+
+    two = add_visits(2)
+    eight = add_visits(6)
+    assert (two[0], eight[0]) == (2, 8)
+    assert two[1] == eight[1]
