@@ -23,7 +23,13 @@ from snippets.offline import services
 SCOPE = "/inspect/"
 # The header the service worker reads to tell whose data a cached response holds.
 USER_HEADER = "X-Inspect-User"
-STATIC_ASSETS = ("inspect/app.js", "inspect/app.css", "inspect/icon.svg")
+STATIC_ASSETS = (
+    "inspect/app.js",
+    "inspect/app.css",
+    "inspect/icon.svg",
+    "inspect/icon-192.png",
+    "inspect/icon-512.png",
+)
 
 
 def _private(response, user):
@@ -151,7 +157,12 @@ def manifest(request):
         "display": "standalone",
         "background_color": "#ffffff",
         "theme_color": "#b71c1c",
-        "icons": [{"src": static("inspect/icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+        # PNGs of the sizes Android asks for to install, and the SVG for everything else.
+        "icons": [
+            {"src": static("inspect/icon-192.png"), "sizes": "192x192", "type": "image/png"},
+            {"src": static("inspect/icon-512.png"), "sizes": "512x512", "type": "image/png"},
+            {"src": static("inspect/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
+        ],
     }
     response = JsonResponse(body, json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = "application/manifest+json"

@@ -67,6 +67,12 @@ def test_an_inspector_fills_a_checklist_offline_and_it_syncs_once_without_gps(
     open_inspect(page)
     assert page.evaluate("!!navigator.serviceWorker.controller")
     assert page.locator("#visit-list").inner_text().count("城关镇敬老院") == 1
+    # Installable: chromium finds the manifest, its icons and the service worker acceptable (a test
+    # context is a private window, which chromium never installs from: that one reason is expected).
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [error["errorId"] for error in errors] == ["in-incognito"]
+    cdp.detach()
 
     page.context.set_offline(True)
     open_inspect(page)  # served by the service worker: no network at all
