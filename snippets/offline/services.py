@@ -50,6 +50,13 @@ class SyncForbidden(SyncError):
     code = "forbidden"
 
 
+class SyncUnavailable(SyncError):
+    """A passing fault (the photo store refused a file): the phone keeps the operation and retries."""
+
+    status = 503
+    code = "unavailable"
+
+
 class SyncConflict(SyncError):
     status = 409
     code = "conflict"
@@ -212,7 +219,7 @@ def apply_operation(user, payload, files=None):
         return replay
     except services.PhotoStorageError as exc:
         message = _("照片保存失败（存储空间不足或不可写），本次记录未保存，请稍后重试。")
-        raise SyncError([_error("photos", message)]) from exc
+        raise SyncUnavailable([_error("photos", message)]) from exc
 
 
 def _conflict(visit, message=None):

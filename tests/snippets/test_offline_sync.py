@@ -467,3 +467,31 @@ def test_the_data_takes_the_same_number_of_queries_for_two_visits_or_eight(clien
     eight = add_visits(6)
     assert (two[0], eight[0]) == (2, 8)
     assert two[1] == eight[1]
+
+
+def test_a_storage_fault_answers_503_keeps_nothing_and_the_retry_applies(
+    inspector_client, world, monkeypatch
+):
+    import errno
+
+    from snippets.models import private_storage
+
+    visit = world["visit"]
+    payload, shown = checklist_payload(inspector_client, visit)
+    photo_field = f"photos-{shown['items'][1]['answer']}"
+
+    def disk_full(name, content):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    private_storage.exists("photos")  # resolve the lazy storage, then make its writes fail
+    with monkeypatch.context() as patch:
+        patch.setattr(private_storage._wrapped, "_save", disk_full)
+        response = post_sync(inspector_client, payload, {photo_field: gps_jpeg()})
+    assert response.status_code == 503
+    assert _errors(response)[0]["field"] == "photos"
+    _nothing_written(visit)
+
+    retry = post_sync(inspector_client, payload, {photo_field: gps_jpeg()})
+    assert retry.status_code == 200
+    assert json.loads(retry.content)["status"] == "applied"
+    assert Issue.objects.get(visit=visit).photos.count() == 1

@@ -493,6 +493,11 @@
           message = S.syncLogin;
           return;
         }
+        if (response.status >= 500) {
+          // A passing fault on the server: the operation stays queued for the next sync.
+          message = result.message || S.syncRefused;
+          return;
+        }
         op.state = response.status === 409 ? "conflict" : "invalid";
         op.errors = (result.errors || []).map((error) => error.message);
         if (!op.errors.length && result.message) {
