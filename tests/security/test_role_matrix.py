@@ -506,14 +506,26 @@ def forbidden_records(user):
 
 
 def out_of_scope_ids(user):
-    """{model: [ids outside the user's scope]} (at most three each, unannounced ones first)."""
+    """{model: [ids outside the user's scope]}: the two lowest and two highest of each scoped model
+    (the highest are the latest records, e.g. the coming unannounced round and its visits)."""
     from django.contrib.auth.models import AnonymousUser
 
     user = user or AnonymousUser()
     found = {}
     for model, scope in permissions.SCOPES.items():
-        outside = model.objects.exclude(pk__in=scope(user).values("pk")).order_by("pk")
-        found[model] = list(outside.values_list("pk", flat=True)[:3])
+        outside = model.objects.exclude(pk__in=scope(user).values("pk")).values_list("pk", flat=True)
+        ids = list(outside.order_by("pk")[:2]) + list(outside.order_by("-pk")[:2])
+        found[model] = sorted(set(ids))
+    return found
+
+
+def in_scope_ids(user):
+    """{model: [the lowest and highest id the user may see]}: their pages must not name the rest
+    (a usage or history view of one's own institution listing a hidden visit)."""
+    found = {}
+    for model, scope in permissions.SCOPES.items():
+        visible = scope(user).values_list("pk", flat=True) if user else model.objects.none()
+        found[model] = sorted({*visible.order_by("pk")[:1], *visible.order_by("-pk")[:1]})
     return found
 
 
@@ -536,16 +548,19 @@ def crawl_urls(role_user, demo):
     from wagtail.models import Page
 
     outside = out_of_scope_ids(role_user)
+    inside = in_scope_ids(role_user)
     first_ids = {}
 
-    def ids_for(model):
+    def ids_for(model, with_visible=False):
         if model in outside:
-            return outside[model] or [0]
+            return (outside[model] + (inside[model] if with_visible else [])) or [0]
         if model not in first_ids:
             first_ids[model] = model.objects.order_by("pk").values_list("pk", flat=True).first() or 0
         return [first_ids[model]]
 
     page_id = ids_for(Page)[0]
+    # Searches that match out-of-scope records too (the start of their names and numbers).
+    search_terms = sorted({text[:2] for text in forbidden_records(role_user)} - {""})[:3]
     scoped_labels = [(m._meta.app_label, m._meta.model_name) for m in permissions.SCOPES]
     urls = []
     for route, entry in _admin_routes():
@@ -575,7 +590,7 @@ def crawl_urls(role_user, demo):
                 expanded = []
                 for variant in variants:
                     if name in ("pk", "object_id") and model is not None:
-                        values = ids_for(model)
+                        values = ids_for(model, with_visible=True)
                     elif name in ("pk", "object_id"):  # our own function views: any scoped record
                         values = sorted({pk for ids in outside.values() for pk in ids}) or [0]
                     elif "page" in name or name == "destination_id":
@@ -621,6 +636,8 @@ def crawl_urls(role_user, demo):
             urls.append(f"{path}?{query}" if query else path)
             if not params and view_class is not None and getattr(view_class, "list_export", None):
                 urls += [f"{path}?export=csv", f"{path}?export=xlsx"]
+            if not params and ("choose" in route or getattr(view_class, "search_fields", None)):
+                urls += [f"{path}?q={term}" for term in search_terms]
     return urls
 
 
