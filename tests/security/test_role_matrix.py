@@ -562,6 +562,12 @@ def crawl_urls(role_user, demo):
     # Searches that match out-of-scope records too (the start of their names and numbers).
     search_terms = sorted({text[:2] for text in forbidden_records(role_user)} - {""})[:3]
     scoped_labels = [(m._meta.app_label, m._meta.model_name) for m in permissions.SCOPES]
+    # Listing filters by related record, e.g. ?institution=<id>, with the name of the foreign key.
+    filter_ids = {
+        {"inspectionround": "inspection_round"}.get(model._meta.model_name, model._meta.model_name): ids
+        for model, ids in outside.items()
+        if ids
+    }
     urls = []
     for route, entry in _admin_routes():
         if entry.name in SKIPPED_URL_NAMES:
@@ -636,8 +642,14 @@ def crawl_urls(role_user, demo):
             urls.append(f"{path}?{query}" if query else path)
             if not params and view_class is not None and getattr(view_class, "list_export", None):
                 urls += [f"{path}?export=csv", f"{path}?export=xlsx"]
-            if not params and ("choose" in route or getattr(view_class, "search_fields", None)):
+            if params:
+                continue
+            if "choose" in route or "search" in route or getattr(view_class, "search_fields", None):
                 urls += [f"{path}?q={term}" for term in search_terms]
+            if "chosen" in route and model in outside:  # chosen-multiple: explicit ids
+                urls.append(f"{path}?" + "&".join(f"id={pk}" for pk in ids_for(model, with_visible=True)))
+            if getattr(view_class, "filterset_class", None) is not None:  # a filter naming a hidden record
+                urls += [f"{path}?{name}={ids[0]}" for name, ids in filter_ids.items()]
     return urls
 
 
