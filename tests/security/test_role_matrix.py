@@ -451,7 +451,8 @@ _PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^
 
 
 def _admin_routes():
-    """(route, URLPattern) of every routed URL under /admin/, walking the resolver."""
+    """(route, URLPattern) of every routed URL under /admin/ and the API (/api/v2/, which serves
+    issues per user), walking the resolver."""
 
     def walk(patterns, prefix):
         for entry in patterns:
@@ -461,7 +462,9 @@ def _admin_routes():
                 yield prefix + str(entry.pattern), entry
 
     return [
-        (route, entry) for route, entry in walk(get_resolver().url_patterns, "") if route.startswith("admin/")
+        (route, entry)
+        for route, entry in walk(get_resolver().url_patterns, "")
+        if route.startswith(("admin/", "api/v2/"))
     ]
 
 
