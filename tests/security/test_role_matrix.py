@@ -57,7 +57,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, Revision
 from wagtail.snippets.models import get_snippet_models
 
-from home.ledger.models import LedgerSettings
+from home.ledger.models import DonorPrivate, LedgerSettings
 from home.models import DonationChannel
 from snippets import permissions
 from snippets.models import Attachment, ChecklistItem, Photo
@@ -477,7 +477,8 @@ def _view_model(entry):
 
 
 def forbidden_records(user):
-    """{needle: what it names} for the scoped records outside `user`'s scope (anonymous: all)."""
+    """{needle: what it names} for the scoped records outside `user`'s scope (anonymous: all), and
+    donors' private numbers for a user without the permission to see them."""
     from django.contrib.auth.models import AnonymousUser
 
     user = user or AnonymousUser()
@@ -498,6 +499,13 @@ def forbidden_records(user):
             else:
                 for text in texts:
                     hidden.setdefault(text, f"{label} {record.pk}")
+    # Donors' phone and ID numbers never leave the admin, and inside it only roles with the permission
+    # see them (no request more: the same pages are searched for them).
+    if not user.has_perm("ledger.view_donorprivate"):
+        for private in DonorPrivate.objects.all():
+            for text in (private.phone, private.id_number):
+                if text:
+                    hidden.setdefault(text, f"ledger.donorprivate {private.pk}")
     # Issues raised from a checklist carry the item's text as their title: template text, not a record.
     shown.update(ChecklistItem.objects.values_list("text", flat=True))
     # A text that is also (part of) something the user may see proves nothing.
