@@ -190,13 +190,13 @@ def issues_template_view(request):
 
 @require_GET
 def draw_record(request, pk):
-    """Public record of a sealed draw: the commitment as soon as it is sealed, the seed and the
-    result once the round has ended, so anyone can recompute both (see services.commitment_of)."""
+    """Public record of a sealed draw: the commitment alone as soon as it is sealed, and the round's
+    name, mode, dates, seed and result once the round has ended, so anyone can recompute both (see
+    services.commitment_of). Before the end nothing dated is published, for any mode: a date (or
+    its absence for one mode) would tell an institution that an unannounced round is coming."""
     inspection_round = get_object_or_404(InspectionRound, pk=pk, sealed_at__isnull=False)
     data = {
         "round": inspection_round.pk,
-        "sealed_at": inspection_round.sealed_at.isoformat(),
-        "ends_on": inspection_round.ends_on.isoformat(),
         "commitment": inspection_round.draw_commitment,
         "algorithm": "sha256(json.dumps({'result': result, 'seed': seed}, sort_keys=True, "
         "separators=(',', ':')).encode('utf-8'))",
@@ -205,6 +205,9 @@ def draw_record(request, pk):
         data.update(
             name=inspection_round.name,
             mode=inspection_round.mode,
+            starts_on=inspection_round.starts_on.isoformat(),
+            ends_on=inspection_round.ends_on.isoformat(),
+            sealed_at=inspection_round.sealed_at.isoformat(),
             seed=inspection_round.draw_seed,
             result=inspection_round.draw_result,
         )

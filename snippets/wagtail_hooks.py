@@ -23,7 +23,7 @@ from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail.snippets.widgets import AdminSnippetChooser
 
-from snippets import permissions, services, views
+from snippets import admin_scope, permissions, services, views
 from snippets.choices import Area
 from snippets.choosers import ScopedSnippetChooserViewSet
 from snippets.forms import InspectionRoundForm, IssueForm
@@ -363,6 +363,11 @@ for _model, _scope in permissions.SCOPES.items():
     register_permission_policy(_model, permissions.ScopedPermissionPolicy(_model, _scope))
 
 register_snippet(InspectionViewSetGroup)
+
+# Scoped replacements of every Wagtail bulk action (snippets/admin_scope.py); a later order than
+# Wagtail's own registrations, so the registry keeps these for each model and action.
+for _action_class in admin_scope.SCOPED_BULK_ACTIONS:
+    hooks.register("register_bulk_action", _action_class, order=1)
 
 
 @hooks.register("register_admin_urls")
