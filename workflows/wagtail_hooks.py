@@ -184,4 +184,5 @@ def register_workflow_viewsets():
     return WorkflowAdminGroup()
 
 
+from workflows.brief import hooks as brief_hooks  # noqa: E402, F401
 from workflows.dashboard import wagtail_hooks as dashboard_hooks  # noqa: E402, F401
