@@ -267,3 +267,79 @@ def test_a_unit_downloads_its_own_scoped_brief_and_communications_none(client, u
     assert refused(client.get(url))
     client.force_login(unit)
     assert client.get(url + "?day=not-a-day").status_code == 404
+
+
+def test_the_brief_converts_to_pdf_in_libreoffice_with_its_text_and_page_numbers(dashboard_data, tmp_path):  # noqa: F811
+    import shutil
+    import subprocess
+
+    soffice, pdftotext = shutil.which("soffice"), shutil.which("pdftotext")
+    if not soffice or not pdftotext:
+        pytest.skip(
+            "LibreOffice (soffice) or poppler (pdftotext) is not installed; CI does not install them "
+            "(too big): `apt-get install libreoffice-writer-nogui poppler-utils` to run this test"
+        )
+    source = tmp_path / "brief.docx"
+    source.write_bytes(builder.build_docx(brief_figures(BureauScope.for_day(TODAY))))
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path}/lo-profile",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(tmp_path),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    text = subprocess.run(
+        [pdftotext, "-layout", str(tmp_path / "brief.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    compact = re.sub(r"\s+", "", text)
+    assert "疫情防控每日会商简报" in compact
+    assert "2026年11月28日（星期六）" in compact
+    assert "城关村敬老院" in compact
+    # The footer's PAGE and NUMPAGES fields, computed by LibreOffice.
+    assert re.search(r"第1页共\d+页", compact)
+
+
+def test_wagtails_default_moderators_workflow_is_gone_and_the_projects_workflows_are_kept(db):
+    from wagtail.models import Page, Task, Workflow, WorkflowPage
+
+    from home.services import WORKFLOW_NAME
+
+    assert not Workflow.objects.filter(name="Moderators approval").exists()
+    assert not Task.objects.filter(name="Moderators approval").exists()
+    root = Page.get_first_root_node()
+    assert WorkflowPage.objects.get(page=root).workflow.name == WORKFLOW_NAME
+
+
+def test_the_migration_keeps_the_default_workflow_when_something_uses_it(db):
+    import importlib
+
+    from django.apps import apps
+
+    from wagtail.models import GroupApprovalTask, Page, Workflow, WorkflowPage, WorkflowTask
+
+    migration = importlib.import_module("workflows.migrations.0005_remove_default_moderators_workflow")
+    home = Page.get_first_root_node().get_children().first()
+
+    def default_workflow(attach_to=None):
+        task = GroupApprovalTask.objects.create(name="Moderators approval")
+        workflow = Workflow.objects.create(name="Moderators approval")
+        WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        if attach_to is not None:
+            WorkflowPage.objects.create(workflow=workflow, page=attach_to)
+        return workflow
+
+    used = default_workflow(attach_to=home)
+    migration.remove_default_workflow(apps, None)
+    assert Workflow.objects.filter(pk=used.pk).exists()
+    WorkflowPage.objects.filter(workflow=used).delete()
+    migration.remove_default_workflow(apps, None)
+    assert not Workflow.objects.filter(pk=used.pk).exists()
+    assert not GroupApprovalTask.objects.filter(name="Moderators approval").exists()
