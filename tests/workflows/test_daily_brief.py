@@ -343,3 +343,10 @@ def test_the_migration_keeps_the_default_workflow_when_something_uses_it(db):
     migration.remove_default_workflow(apps, None)
     assert not Workflow.objects.filter(pk=used.pk).exists()
     assert not GroupApprovalTask.objects.filter(name="Moderators approval").exists()
+
+
+def test_the_admin_notification_list_links_to_the_kept_brief(client, users, kept_brief):
+    client.force_login(users[roles.LEADERSHIP])
+    page = client.get(reverse("workflows_admin:notifications")).content.decode()
+    assert "2026-12-03 每日会商简报已生成" in page
+    assert 'href="http://127.0.0.1:8000/admin/brief/2026-12-03.docx"' in page

@@ -130,7 +130,7 @@ def _notify(day, note, notify, users_in_role):
     recipients = {user.pk: user for key in NOTIFY_ROLES for user in users_in_role(key)}
     with translation.override(settings.LANGUAGE_CODE):
         subject = _("%(day)s 每日会商简报已生成") % {"day": f"{day:%Y-%m-%d}"}
-        body = _("今日会商简报（Word 文档）：%(link)s") % {"link": brief_link(day)}
+        body = _("今日会商简报（Word 文档）：\n%(link)s") % {"link": brief_link(day)}
         if note:
             subject = f"{subject}（{note}）"
             body = f"{body}\n\n{_('日历提示：')}{note}"
