@@ -188,8 +188,12 @@ def test_the_schedule_builds_on_working_days_and_make_up_weekends_only(db, users
     assert tasks.scheduled_brief(saturday.isoformat())["status"] == "not a working day"
     assert tasks.scheduled_brief(make_up_saturday.isoformat())["builds"] == 1
     assert tasks.scheduled_brief(dt.date(2026, 12, 3).isoformat())["builds"] == 1
+    # The package's own make-up working Sunday (调休) and a holiday on a weekday (National Day).
+    assert tasks.scheduled_brief("2026-01-04")["builds"] == 1
+    assert tasks.scheduled_brief("2026-10-01")["status"] == "not a working day"
     assert tasks.scheduled_brief(UNKNOWN_YEAR_DAY.isoformat())["calendar_note"].startswith("2099")
     assert sorted(DailyBrief.objects.values_list("day", flat=True)) == [
+        dt.date(2026, 1, 4),
         dt.date(2026, 12, 3),
         make_up_saturday,
         UNKNOWN_YEAR_DAY,
