@@ -240,6 +240,8 @@ def test_the_dashboard_button_queues_a_build_for_leadership_only(
     assert client.get(url).status_code == 405
     page = client.get(reverse("workflows_dashboard:index")).content.decode()
     assert "立即生成今日简报" in page and url in page
+    form = page[page.index("data-brief-build") :]
+    assert 'name="csrfmiddlewaretoken"' in form[: form.index("</form>")]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url)
     assert response.status_code == 302
@@ -354,3 +356,24 @@ def test_the_admin_notification_list_links_to_the_kept_brief(client, users, kept
     page = client.get(reverse("workflows_admin:notifications")).content.decode()
     assert "2026-12-03 每日会商简报已生成" in page
     assert 'href="http://127.0.0.1:8000/admin/brief/2026-12-03.docx"' in page
+
+
+def test_roles_with_document_permissions_but_outside_leadership_cannot_list_or_edit_the_briefs(
+    client, users, kept_brief
+):
+    from django.core.files.base import ContentFile
+
+    other = get_document_model().objects.create(
+        title="宣传海报说明", file=ContentFile(b"x", name="poster.txt")
+    )
+    edit_url = reverse("wagtaildocs:edit", args=[kept_brief.pk])
+    client.force_login(users[roles.COMMUNICATIONS])
+    listing = client.get(reverse("wagtaildocs:index")).content.decode()
+    assert other.title in listing and kept_brief.title not in listing
+    assert refused(client.get(edit_url))
+    assert refused(client.get(reverse("wagtaildocs:delete", args=[kept_brief.pk])))
+    chooser = client.get(reverse("wagtaildocs_chooser:choose")).content.decode()
+    assert kept_brief.title not in chooser
+    client.force_login(users[roles.LEADERSHIP])
+    assert kept_brief.title in client.get(reverse("wagtaildocs:index")).content.decode()
+    assert client.get(edit_url).status_code == 200
