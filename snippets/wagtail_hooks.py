@@ -27,6 +27,7 @@ from snippets import admin_scope, permissions, services, views
 from snippets.choices import Area
 from snippets.choosers import ScopedSnippetChooserViewSet
 from snippets.forms import InspectionRoundForm, IssueForm
+from snippets.menus import INSPECTION_MENU_HOOK, ORDER
 from snippets.models import (
     ChecklistTemplate,
     InspectionRound,
@@ -191,6 +192,7 @@ class InstitutionViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.institutions_for)
     icon = "home"
     menu_label = _("机构")
+    menu_order = ORDER["institutions"]
     list_display = ["name", "kind", "township", "area", "beds", "residents", "staff"]
     list_filter = ["kind", "township", "area"]
     search_fields = ["name", "township", "address"]
@@ -222,6 +224,7 @@ class IssueCategoryViewSet(SnippetViewSet):
     model = IssueCategory
     icon = "tag"
     menu_label = _("问题类别")
+    menu_order = ORDER["categories"]
     list_display = ["code", "name", "default_severity", "default_deadline_days", "closure_needs_leadership"]
     list_export = ["code", "name", "default_severity", "default_deadline_days", "closure_needs_leadership"]
     search_fields = ["code", "name"]
@@ -232,6 +235,7 @@ class ChecklistTemplateViewSet(SnippetViewSet):
     model = ChecklistTemplate
     icon = "list-ol"
     menu_label = _("检查表模板")
+    menu_order = ORDER["checklist_templates"]
     list_display = ["name", "is_active"]
 
 
@@ -239,6 +243,7 @@ class InspectorProfileViewSet(SnippetViewSet):
     model = InspectorProfile
     icon = "user"
     menu_label = _("督查员档案")
+    menu_order = ORDER["inspector_profiles"]
     list_display = ["user", "township"]
 
 
@@ -247,6 +252,7 @@ class InspectionRoundViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.rounds_for)
     icon = "calendar-alt"
     menu_label = _("督查轮次")
+    menu_order = ORDER["rounds"]
     list_display = ["name", "mode", "starts_on", "ends_on", "sealed_at", "draw_commitment"]
     list_filter = ["mode"]
     search_fields = ["name"]
@@ -276,6 +282,7 @@ class VisitViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.visits_for)
     icon = "tasks"
     menu_label = _("检查")
+    menu_order = ORDER["visits"]
     list_display = ["institution", "inspection_round", "planned_on", "state"]
     filterset_class = VisitFilterSet
     list_export = ["inspection_round", "institution", "planned_on", "state", "completed_at"]
@@ -294,6 +301,7 @@ class IssueViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.issues_for)
     icon = "warning"
     menu_label = _("问题")
+    menu_order = ORDER["issues"]
     index_view_class = IssueIndexView
     add_view_class = IssueCreateView
     edit_view_class = IssueEditView
@@ -348,6 +356,8 @@ class InspectionViewSetGroup(SnippetViewSetGroup):
     menu_label = _("督查整改")
     menu_icon = "tasks"
     menu_order = 210
+    # The closure queue, the rectification ledger and the calendar join this menu (snippets.menus).
+    submenu_hook = INSPECTION_MENU_HOOK
     items = (
         IssueViewSet,
         VisitViewSet,
@@ -401,9 +411,14 @@ class VisitMenuItem(MenuItem):
         return request.user.has_perm("snippets.view_visit")
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register(INSPECTION_MENU_HOOK)
 def register_visit_menu_item():
-    return VisitMenuItem(_("检查任务"), reverse("snippets_visit_list"), icon_name="clipboard-list", order=205)
+    return VisitMenuItem(
+        _("检查任务"),
+        reverse("snippets_visit_list"),
+        icon_name="clipboard-list",
+        order=ORDER["visit_checklists"],
+    )
 
 
 class ImportMenuItem(MenuItem):
@@ -411,6 +426,8 @@ class ImportMenuItem(MenuItem):
         return request.user.has_perm("snippets.add_issue")
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register(INSPECTION_MENU_HOOK)
 def register_import_menu_item():
-    return ImportMenuItem(_("导入问题"), reverse("snippets_import_issues"), icon_name="upload", order=206)
+    return ImportMenuItem(
+        _("导入问题"), reverse("snippets_import_issues"), icon_name="upload", order=ORDER["issue_import"]
+    )

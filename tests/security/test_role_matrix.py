@@ -38,6 +38,7 @@ this file's reading of the advisory class, exercised by a row of the matrix or a
 """
 
 import contextlib
+import datetime as dt
 import html
 import io
 import json
@@ -65,9 +66,12 @@ from tests.home.factories import qr_image
 from tests.security.conftest import ANONYMOUS, ROLE_KEYS
 from tests.snippets.factories import make_jpeg
 from workflows import roles
+from workflows.brief.service import build_daily_brief
 from workflows.models import WorkflowSettings
 
 pytestmark = pytest.mark.django_db
+
+BRIEF_DAY = dt.date(2026, 12, 3)
 
 COMMS = roles.COMMUNICATIONS
 INSPECTOR = roles.INSPECTOR
@@ -159,6 +163,7 @@ def world(demo):
         "channel": channel,
         "channel_revisions": channel_revisions,
         "user": demo[COMMS],
+        "brief": build_daily_brief(BRIEF_DAY),
     }
 
 
@@ -246,6 +251,15 @@ def surfaces(world):
         ("offline inspection data", "get", "/inspect/data.json", None, {**INSPECTORS_ONLY, ANONYMOUS: "401"}),
         ("offline sync", "post", "/inspect/sync/", {"payload": "{}"},
          {**INSPECTORS_ONLY, ANONYMOUS: "401", INSPECTOR: "400"}),
+        # The daily brief: the kept bureau-wide one is leadership's (its Wagtail serve URL answers
+        # anonymous visitors 404); every inspection role downloads its own scoped one.
+        ("daily brief document", "get", get_document_model().objects.get(pk=world["brief"]["document"]).url,
+         None, expect(anonymous="denied", leader="ok")),
+        ("daily brief of a day", "get", f"/admin/brief/{BRIEF_DAY:%Y-%m-%d}.docx", None, expect(leader="ok")),
+        ("own daily brief", "get", "/admin/brief/mine.docx", None,
+         expect(inspector="ok", unit="ok", leader="ok")),
+        ("daily brief build now", "post", "/admin/brief/build/", {},
+         expect(leader="redirect:/admin/dashboard/", admin="redirect:/admin/dashboard/")),
         # Django admin for django_q.
         ("django admin", "get", "/django-admin/", None, DJANGO_ADMIN),
         ("django_q schedules", "get", "/django-admin/django_q/schedule/", None, DJANGO_ADMIN),
