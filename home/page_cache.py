@@ -143,33 +143,37 @@ def bump():
         logger.exception("Page cache: could not bump the generation")
 
 
-def invalidate():
+def invalidate(gone_urls=()):
     """Drop every cached public page: now, and again once the current transaction commits; then
     purge the frontend cache (nginx, Varnish, a CDN), once the change is visible to other processes.
+    `gone_urls`: URLs leaving the public site (an unpublished, moved or deleted page), which the
+    purge would not find among the live pages.
 
     The second bump drops a page that another request rendered from the old rows between the first
     bump and the commit. Outside a transaction on_commit runs at once (two bumps, harmless).
     """
     bump()
     transaction.on_commit(bump)
-    transaction.on_commit(request_frontend_purge)
+    gone_urls = list(gone_urls)
+    transaction.on_commit(lambda: request_frontend_purge(gone_urls))
 
 
 def frontend_cache_configured():
     return bool(getattr(settings, "WAGTAILFRONTENDCACHE", None))
 
 
-def request_frontend_purge():
+def request_frontend_purge(gone_urls=()):
     """Queue one purge of the frontend cache, unless one is queued and not yet started: that one
-    reads the database after this change committed, so it covers it."""
+    reads the database after this change committed, so it covers it (but not URLs that left)."""
     if not frontend_cache_configured():
         return
     from django_q.tasks import async_task
 
     try:
-        if not page_cache().add(PURGE_PENDING_KEY, 1, timeout=settings.FRONTEND_CACHE_PURGE_DEBOUNCE):
+        pending = not page_cache().add(PURGE_PENDING_KEY, 1, timeout=settings.FRONTEND_CACHE_PURGE_DEBOUNCE)
+        if pending and not gone_urls:
             return
-        async_task("home.tasks.purge_frontend_cache", task_name="frontend-cache-purge")
+        async_task("home.tasks.purge_frontend_cache", list(gone_urls), task_name="frontend-cache-purge")
     except Exception:  # a broker or cache failure must not fail a publish; s-maxage bounds staleness
         logger.exception("Frontend cache: could not queue the purge")
 
@@ -196,42 +200,67 @@ def public_urls():
     return batch
 
 
-def purge_frontend_cache():
-    """Purge (with the nginx configuration of docs/deploy.md: refresh) every public URL."""
+def purge_frontend_cache(gone_urls=()):
+    """Purge (with the nginx configuration of docs/deploy.md: refresh) every public URL, and
+    `gone_urls`."""
     page_cache().delete(PURGE_PENDING_KEY)  # first: a change committed from now on queues another
     batch = public_urls()
+    batch.add_urls(gone_urls)
     batch.purge()
     return len(batch.urls)
 
 
-def _invalidate_on_signal(sender, **kwargs):
+def _page_urls(page):
+    """The public URLs a page has (Wagtail's own list for purging: its URL and cached paths)."""
+    from wagtail.models import Page
+
+    if not isinstance(page, Page) or not frontend_cache_configured():
+        return []
+    try:
+        url = page.get_full_url()
+        return [url + path.lstrip("/") for path in page.specific_deferred.get_cached_paths()] if url else []
+    except Exception:  # the page is going away: purge what the live pages give, s-maxage does the rest
+        logger.exception("Frontend cache: no URL for page %s", page.pk)
+        return []
+
+
+def _invalidate_on_signal(sender, instance=None, **kwargs):
     invalidate()
+
+
+def _invalidate_on_unpublish(sender, instance=None, **kwargs):
+    invalidate(gone_urls=_page_urls(instance))
 
 
 def _invalidate_on_delete(sender, instance, **kwargs):
     """A deleted page, or a deleted live snippet (a donation channel), leaves the public site."""
     from wagtail.models import DraftStateMixin, Page
 
-    if isinstance(instance, Page) or (isinstance(instance, DraftStateMixin) and instance.live):
+    if isinstance(instance, Page):
+        invalidate(gone_urls=_page_urls(instance))
+    elif isinstance(instance, DraftStateMixin) and instance.live:
         invalidate()
 
 
 def connect_signals():
     """Wagtail's page lifecycle and every published, unpublished or deleted live snippet (donation
-    channels)."""
+    channels). Wagtail's own frontend-cache handlers (a purge of the published page, sent before the
+    publish commits, so a proxy could store the old page again) are replaced by `invalidate`'s."""
+    from django.apps import apps
     from django.db.models.signals import post_delete
 
     from wagtail import signals
+    from wagtail.contrib.frontend_cache import signal_handlers as frontend_handlers
+    from wagtail.models import Page
 
-    for signal in (
-        signals.page_published,
-        signals.page_unpublished,
-        signals.post_page_move,
-        signals.published,
-        signals.unpublished,
-    ):
+    # A moved page's new URL is among the live pages; its old one lives out its s-maxage.
+    for signal in (signals.page_published, signals.post_page_move, signals.published, signals.unpublished):
         signal.connect(_invalidate_on_signal, dispatch_uid=f"home.page_cache.{id(signal)}")
+    signals.page_unpublished.connect(_invalidate_on_unpublish, dispatch_uid="home.page_cache.unpublished")
     post_delete.connect(_invalidate_on_delete, dispatch_uid="home.page_cache.delete")
+    for model in [model for model in apps.get_models() if issubclass(model, Page)]:
+        signals.page_published.disconnect(frontend_handlers.page_published_signal_handler, sender=model)
+        signals.page_unpublished.disconnect(frontend_handlers.page_unpublished_signal_handler, sender=model)
 
 
 def _cache_key(request, generation):

@@ -12,8 +12,9 @@ def publish_scheduled():
     return {"output": out.getvalue()[-2000:]}
 
 
-def purge_frontend_cache():
-    """Purge the frontend cache of every public URL (queued by home.page_cache.invalidate)."""
+def purge_frontend_cache(gone_urls=()):
+    """Purge the frontend cache of every public URL and of pages that left the public site (queued
+    by home.page_cache.invalidate)."""
     from home import page_cache
 
-    return {"purged": page_cache.purge_frontend_cache()}
+    return {"purged": page_cache.purge_frontend_cache(gone_urls)}

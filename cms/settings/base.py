@@ -82,6 +82,9 @@ ALLOW_DEMO_DATA = False
 # --------------------------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # Before the project apps: its ready() connects Wagtail's own purge handlers, which home's
+    # ready() then replaces with the one purge path (home/page_cache.py). No templates or commands.
+    "wagtail.contrib.frontend_cache",
     # Project apps first so their templates and management commands take precedence.
     "home",
     "home.ledger",
@@ -90,7 +93,6 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
-    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.search_promotions",
     "wagtail.embeds",
     "wagtail.sites",

@@ -269,3 +269,7 @@ def test_publish_correction_import_and_anonymisation_each_purge_through_the_task
 
     services.anonymise_donor(LedgerEntry.objects.get(number="XJ002").donor)
     expect_purge("anonymisation", ["/disclosures/2020-02-03/", "/api/disclosures/2020-02-03.csv"])
+
+    # A page leaving the public site is purged too, though it is no longer among the live pages.
+    site["channels"].unpublish()
+    expect_purge("unpublish", ["/channels/", "/", "/appeal/"])
