@@ -26,7 +26,8 @@ Varnish, a CDN) what they may keep. A response the page cache would store (same 
 of a public path) is sent `Cache-Control: public, max-age, s-maxage` with an `ETag` and a
 `Last-Modified` taken from the generation (a random token and the time of the last public change),
 so a conditional GET is answered 304 before any view runs. Every other response to a signed-in
-visitor (session cookie, Authorization header, authenticated user) is marked `private, no-store`.
+visitor (session cookie, Authorization header, authenticated user) or from the admin is marked
+`private, no-store`.
 `invalidate()` is also where the frontend cache is purged (`wagtail.contrib.frontend_cache`, one
 django-q2 task per burst of changes, `purge_frontend_cache()`): every live public page and the
 open-data URLs of every published day.
@@ -381,8 +382,14 @@ def _response_is_public(request, response):
     return user is None or not user.is_authenticated
 
 
-def _signed_in(request):
+ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+
+
+def _private(request):
+    """A signed-in visitor, or the admin (its login page too): never for a shared cache."""
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "HTTP_AUTHORIZATION" in request.META:
+        return True
+    if request.path.startswith(ADMIN_PREFIXES):
         return True
     user = getattr(request, "user", None)
     return user is not None and user.is_authenticated
@@ -415,9 +422,9 @@ class PublicHTTPCacheMiddleware:
         response = self.get_response(request)
         if validators is not None and _response_is_public(request, response):
             self._mark_public(request, response, validators, response.status_code)
-        elif _signed_in(request) or "public" in response.get("Cache-Control", ""):
-            # Nothing for a signed-in visitor, nor a response this middleware did not vouch for,
-            # may be kept by a shared cache.
+        elif _private(request) or "public" in response.get("Cache-Control", ""):
+            # Nothing for a signed-in visitor or from the admin, nor a response this middleware did
+            # not vouch for, may be kept by a shared cache.
             patch_cache_control(response, private=True, no_store=True)
         return response
 

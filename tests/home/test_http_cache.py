@@ -121,6 +121,12 @@ def test_the_receipt_look_up_and_the_check_form_are_not_public(site, client):
     check = client.get("/check/")
     assert check.status_code == 200
     assert_never_public(check, "/check/")
+    # The admin, to a visitor not signed in: the redirect and the login page.
+    for url in ("/admin/", "/admin/login/", "/django-admin/"):
+        response = client.get(url)
+        assert response.status_code in (200, 302), url
+        assert_never_public(response, url)
+    assert "登录" in client.get("/admin/login/").content.decode()
 
 
 @pytest.mark.django_db
