@@ -18,6 +18,7 @@ from tests.home import ledger_support as files
 from workflows import roles
 
 D1 = dt.date(2020, 2, 3)
+HTTP_BACKEND = "wagtail.contrib.frontend_cache.backends.HTTPBackend"
 FULL_URLS = (
     "/",
     "/appeal/",
@@ -281,3 +282,45 @@ def test_publish_correction_import_and_anonymisation_each_purge_through_the_task
     # A page leaving the public site is purged too, though it is no longer among the live pages.
     site["channels"].unpublish()
     expect_purge("unpublish", ["/channels/", "/", "/appeal/"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_documented_nginx_shape_caches_bypasses_signed_in_readers_and_refreshes_on_purge(
+    live_server, users, settings, tmp_path
+):
+    """The bench's nginx configuration (the shape of docs/deploy.md) in front of the live server:
+    a second anonymous read is a cache hit, a signed-in reader is never served the cached copy, and
+    the purge after a publish refreshes the entry in place."""
+    from urllib.parse import urlsplit
+
+    from tests.bench.bench_proxy import Nginx, find_nginx
+
+    binary = find_nginx()
+    if binary is None:
+        pytest.skip("nginx is not installed (Debian package nginx)")
+    site = make_site(users)
+    with Nginx(binary, tmp_path / "nginx", urlsplit(live_server.url).port) as nginx:
+        first = nginx.get("/appeal/")
+        assert first[0] == 200 and first[1]["X-Cache-Status"] in ("MISS", "EXPIRED")
+        hit = nginx.get("/appeal/")
+        assert hit[1]["X-Cache-Status"] == "HIT" and hit[2] == first[2]
+        english = nginx.get("/appeal/", headers={"Accept-Language": "en"})
+        assert english[1]["X-Cache-Status"] == "BYPASS"
+
+        from django.test import Client
+
+        client = Client()
+        client.force_login(users[roles.COMMUNICATIONS])
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        signed_in = nginx.get("/appeal/", headers={"Cookie": cookie})
+        assert signed_in[1]["X-Cache-Status"] == "BYPASS"
+        assert "public" not in signed_in[1]["Cache-Control"]
+
+        settings.WAGTAILFRONTENDCACHE = {"proxy": {"BACKEND": HTTP_BACKEND, "LOCATION": nginx.purge_url}}
+        appeal = site["appeal"]
+        appeal.lead = "刷新后的导语"
+        factories.publish(appeal)
+        assert "刷新后的导语" not in nginx.get("/appeal/")[2].decode()  # no purge yet: the cached copy
+        page_cache.purge_frontend_cache()  # what the queued task runs
+        fresh = nginx.get("/appeal/")
+        assert fresh[1]["X-Cache-Status"] == "HIT" and "刷新后的导语" in fresh[2].decode()
