@@ -10,6 +10,7 @@ from .inspections import ChecklistAnswer, InspectionRound, Visit
 from .institutions import InspectorProfile, Institution
 from .issues import Issue, IssueNumberCounter
 from .photos import Photo, private_storage
+from .supplies import StockLine, StockReport, StockReportRevision, SupplyShortage
 
 __all__ = [
     "Attachment",
@@ -25,4 +26,8 @@ __all__ = [
     "Issue",
     "IssueCategory",
     "IssueNumberCounter",
+    "StockLine",
+    "StockReport",
+    "StockReportRevision",
+    "SupplyShortage",
 ]

@@ -175,6 +175,9 @@ def surfaces(world):
          expect(inspector="ok", leader="ok", admin="denied")),
         ("issue import", "get", "/admin/inspections/issues/import/", None, expect(inspector="ok")),
         ("visits", "get", "/admin/inspections/visits/", None, expect(inspector="ok", unit="ok", leader="ok")),
+        # Daily stock reports: everyone reads them (scoped); only units file, for their own institutions.
+        ("stock reports", "get", "/admin/supplies/", None, EVERYONE),
+        ("stock report form", "get", "/admin/supplies/report/", None, expect(unit="ok", admin="denied")),
         ("ledger upload", "get", "/admin/ledger/", None, expect(comms="ok")),
         ("ledger staff export", "get", "/admin/ledger/export.xlsx", None, expect(comms="ok")),
         # Settings (GHSA-c2xx-cjmh-9q8f).
