@@ -37,6 +37,7 @@ MODULES = [
     ("workflows", "tests.bench.bench_workflows"),  # 6, 7
     ("dashboard", "tests.bench.bench_dashboard"),  # 8
     ("public", "tests.bench.bench_public"),  # 3, 4
+    ("supplies", "tests.bench.bench_supplies"),  # issue #14: the shortage sweep
 ]
 
 
