@@ -6,13 +6,14 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Max
 from django.http import HttpResponseForbidden
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from snippets import permissions, stock
+from home.ledger.models import GoodsItem
+from snippets import allocations, permissions, stock
 from snippets.models import Institution, StockReport, SupplyShortage
 from snippets.stock_forms import StockReportForm
 
@@ -142,5 +143,36 @@ def stock_report_list(request):
     return TemplateResponse(
         request,
         "snippets/stock_report_list.html",
-        {"rows": rows, "can_file": stock.reporting_institutions(request.user).exists()},
+        {
+            "rows": rows,
+            "can_file": stock.reporting_institutions(request.user).exists(),
+            "can_allocate": allocations.may_confirm(request.user),
+            "short_goods": GoodsItem.objects.filter(shortages__closed_at__isnull=True).distinct(),
+        },
+    )
+
+
+def allocation_proposal(request, goods_id):
+    """Comms: how the ledger's donated stock of one goods item would answer its open shortages,
+    and the button that confirms it as ledger allocations linked to the issues."""
+    if not allocations.may_confirm(request.user):
+        return _forbidden(_("只有宣传岗可以查看和确认物资分配建议。"))
+    goods = get_object_or_404(GoodsItem, pk=goods_id)
+    if request.method == "POST":
+        try:
+            entries = allocations.confirm(goods, request.user)
+        except allocations.ProposalError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request,
+                _("已确认分配 %(n)d 笔：%(numbers)s。")
+                % {"n": len(entries), "numbers": "、".join(entry.number for entry in entries)},
+            )
+        return redirect("snippets_allocation_proposal", goods_id=goods.pk)
+    proposal = allocations.propose(goods)
+    return TemplateResponse(
+        request,
+        "snippets/allocation_proposal.html",
+        {"proposal": proposal, "split": proposal.split(), "goods": goods},
     )

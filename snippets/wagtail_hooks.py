@@ -421,6 +421,11 @@ def register_stock_report_urls():
     return [
         path("supplies/", stock_views.stock_report_list, name="snippets_stock_reports"),
         path("supplies/report/", stock_views.stock_report_form, name="snippets_stock_report_form"),
+        path(
+            "supplies/proposals/<int:goods_id>/",
+            stock_views.allocation_proposal,
+            name="snippets_allocation_proposal",
+        ),
     ]
 
 

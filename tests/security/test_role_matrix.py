@@ -47,7 +47,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, Revision
 from wagtail.snippets.models import get_snippet_models
 
-from home.ledger.models import LedgerSettings
+from home.ledger.models import GoodsItem, LedgerSettings
 from home.models import DonationChannel
 from snippets.models import Attachment, Photo
 from tests.home.factories import qr_image
@@ -178,6 +178,8 @@ def surfaces(world):
         # Daily stock reports: everyone reads them (scoped); only units file, for their own institutions.
         ("stock reports", "get", "/admin/supplies/", None, EVERYONE),
         ("stock report form", "get", "/admin/supplies/report/", None, expect(unit="ok", admin="denied")),
+        ("allocation proposal", "get", f"/admin/supplies/proposals/{GoodsItem.objects.first().pk}/", None,
+         expect(comms="ok", admin="denied")),
         ("ledger upload", "get", "/admin/ledger/", None, expect(comms="ok")),
         ("ledger staff export", "get", "/admin/ledger/export.xlsx", None, expect(comms="ok")),
         # Settings (GHSA-c2xx-cjmh-9q8f).
