@@ -244,9 +244,26 @@ class LedgerImporter:
             workbook.close()
         return ImportOutcome(self.report, self.counts, self.skipped, self.total_rows)
 
+    def run_rows(self, rows):
+        """The same checks and writes as `run` for rows already parsed (`parse_row`): the admin's
+        hand entry. `rows` is [(kind, row_number, values)]; nothing is written on any error."""
+        try:
+            with transaction.atomic():
+                for spec, kind in SHEETS:
+                    self._rows(spec, kind, ((n, v) for k, n, v in rows if k == kind))
+                self._check_stock()
+                if self.report or self.dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        return ImportOutcome(self.report, self.counts, self.skipped, self.total_rows)
+
     def _sheet(self, workbook, spec, kind):
+        self._rows(spec, kind, read_sheet(workbook, spec, self.report))
+
+    def _rows(self, spec, kind, rows):
         pending = []
-        for row_number, values in read_sheet(workbook, spec, self.report):
+        for row_number, values in rows:
             self.total_rows += 1
             if self.total_rows % PROGRESS_EVERY == 0:
                 self.cache.set(progress_key(self.batch.pk), self.total_rows, 3600)
@@ -505,6 +522,61 @@ def insert_returning_ids(model, rows):
             # Ids grow in insertion order; RETURNING itself does not promise an order.
             ids.extend(sorted(row[0] for row in cursor.fetchall()))
     return ids
+
+
+SPEC_OF_KIND = {kind: spec for spec, kind in SHEETS}
+
+
+def parse_row(kind, raw, report, row_number=1):
+    """Parse one row typed by hand ({column key: text}) with the sheet's own column parsers; bad
+    cells go to `report` under the column header, as an imported file's would. None if any is bad."""
+    spec = SPEC_OF_KIND[kind]
+    parsed, ok = {}, True
+    for column in spec.columns:
+        try:
+            parsed[column.key] = column.parse(raw.get(column.key))
+        except CellError as exc:
+            report.add(spec.name, row_number, column.header, str(exc))
+            ok = False
+    return parsed if ok else None
+
+
+def enter_by_hand(kind, raw, user):
+    """One ledger row entered in the admin, through the import's code path: the same parsers,
+    validation, masking inputs, receipt-number uniqueness, frozen-day and stock checks. Recorded as
+    a one-row ImportBatch (its provenance). Returns the batch: DONE, or FAILED with its errors."""
+    import hashlib
+    import json
+
+    canonical = json.dumps({"kind": kind, **raw}, ensure_ascii=False, sort_keys=True, default=str)
+    batch = ImportBatch.objects.create(
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        filename=str(_("手工录入")),
+        uploaded_by=user,
+        status=ImportStatus.RUNNING,
+    )
+    importer = LedgerImporter(batch)
+    values = parse_row(kind, raw, importer.report)
+    if values is not None:
+        importer.total_rows = 1
+        importer.run_rows([(kind, 1, values)])
+        if importer.skipped:
+            # The import skips an identical row already in the ledger; typed by hand it is a mistake.
+            spec = SPEC_OF_KIND[kind]
+            importer.report.add(spec.name, 1, spec.columns[0].header, _("单据编号已存在于台账中"))
+    if importer.report:
+        return finish(batch, ImportStatus.FAILED, str(_("录入未保存")), errors=importer.report.as_list())
+    counts = importer.counts
+    page_cache.invalidate()
+    return finish(
+        batch,
+        ImportStatus.DONE,
+        str(_("已录入 1 行")),
+        total_rows=1,
+        cash_count=counts[EntryKind.CASH],
+        goods_count=counts[EntryKind.GOODS],
+        allocation_count=counts[EntryKind.ALLOCATION],
+    )
 
 
 def run_import(batch, fileobj):

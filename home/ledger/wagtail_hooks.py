@@ -56,6 +56,7 @@ class LedgerToolsViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", admin_views.upload, name="upload"),
+            path("entry/<str:kind>/", admin_views.hand_entry, name="hand_entry"),
             path("batches/<int:pk>/", admin_views.batch_detail, name="batch"),
             path("template.xlsx", admin_views.template_download, name="template"),
             path("export.xlsx", admin_views.staff_export, name="export"),

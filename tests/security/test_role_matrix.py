@@ -181,6 +181,7 @@ def surfaces(world):
         ("allocation proposal", "get", f"/admin/supplies/proposals/{GoodsItem.objects.first().pk}/", None,
          expect(comms="ok", admin="denied")),
         ("ledger upload", "get", "/admin/ledger/", None, expect(comms="ok")),
+        ("ledger hand entry", "get", "/admin/ledger/entry/goods/", None, expect(comms="ok")),
         ("ledger staff export", "get", "/admin/ledger/export.xlsx", None, expect(comms="ok")),
         # Settings (GHSA-c2xx-cjmh-9q8f).
         ("ledger settings", "get", ledger_settings, None, ADMIN_ONLY),
