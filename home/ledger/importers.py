@@ -55,6 +55,10 @@ def _number(value):
     return text.upper().replace(" ", "")
 
 
+def _number_or_none(value):
+    return _number(value) or None
+
+
 def _text(max_length):
     return lambda value: parse_text(value, max_length=max_length)
 
@@ -123,6 +127,7 @@ ALLOCATION_SHEET = SheetSpec(
         Column("purpose", "用途", _text(200), width=18, example="一线护理人员防护"),
         Column("approver", "审批人", _text(100), width=12, example="李四"),
         Column("issue_number", "问题编号", _text(20), required=False, width=14, example=""),
+        Column("designated_number", "定向捐赠编号", _number_or_none, required=False, width=16, example=""),
     ),
 )
 SHEETS = (
@@ -322,6 +327,7 @@ class LedgerImporter:
             for entry in LedgerEntry.objects.filter(number__in=numbers).select_related("donor")
         }
         issues = self._issues(pending) if kind == EntryKind.ALLOCATION else {}
+        designated = self._designated(pending) if kind == EntryKind.ALLOCATION else {}
         institutions = self._institutions(pending) if kind == EntryKind.ALLOCATION else {}
         channels = self._channels(pending) if kind != EntryKind.ALLOCATION else {}
         new_rows = []
@@ -353,6 +359,13 @@ class LedgerImporter:
             if issue_number and issue_number not in issues:
                 self._error(spec, row_number, "问题编号", _("未找到该问题编号"))
                 continue
+            designated_number = values.get("designated_number")
+            if designated_number and designated_number not in designated:
+                self._error(
+                    spec, row_number, "定向捐赠编号", _("未找到该定向捐赠（须为台账中填写了定向用途的捐赠）")
+                )
+                continue
+            values["designated_donation_id"] = designated.get(designated_number)
             new_rows.append((row_number, values, donor, issues.get(issue_number), institutions))
         if self.report:
             return
@@ -379,6 +392,7 @@ class LedgerImporter:
             row.update(
                 donor_id=donor_id,
                 issue_id=issue.pk if issue else None,
+                designated_donation_id=values.get("designated_donation_id"),
                 recipient_id=recipient.pk if recipient else None,
                 channel_id=channel.pk if channel else None,
                 batch_id=self.batch.pk,
@@ -397,6 +411,15 @@ class LedgerImporter:
         if not numbers:
             return {}
         return {issue.number: issue for issue in Issue.objects.filter(number__in=numbers)}
+
+    def _designated(self, pending):
+        numbers = {v.get("designated_number") for _r, v in pending if v.get("designated_number")}
+        if not numbers:
+            return {}
+        rows = LedgerEntry.objects.filter(
+            number__in=numbers, kind__in=[EntryKind.CASH, EntryKind.GOODS], corrects__isnull=True
+        ).exclude(purpose="")
+        return dict(rows.values_list("number", "pk"))
 
     def _institutions(self, pending):
         from snippets.models import Institution

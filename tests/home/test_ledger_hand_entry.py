@@ -128,3 +128,34 @@ def test_the_hand_entry_and_the_import_share_the_parsers():
     values = importers.parse_row(EntryKind.CASH, cash(), report)
     assert not report and values["amount"] == importers.parse_amount("1,000.50")
     assert values["number"] == "XJ0001" and values["entry_date"] == D1
+
+
+def test_a_designated_gift_is_allocated_once_an_allocation_links_it_not_when_a_purpose_names_it(
+    client, users
+):
+    from home.ledger import services
+
+    files.add_cash("XJ001", D1, purpose="定向用于城关镇敬老院防护物资")
+    files.add_cash("XJ002", D1)  # not designated
+    late = dt.date(2020, 2, 9)
+    assert [e.number for e in services.late_items(today=late)["unallocated"]] == ["XJ001"]
+
+    client.force_login(users[roles.COMMUNICATIONS])
+    allocation = {
+        "number": "BF001",
+        "entry_date": "2020-02-04",
+        "recipient_name": "城关镇敬老院",
+        "amount": "500",
+        "purpose": "按 XJ001 定向用途拨付",  # naming it in the text is not the link
+        "approver": "李四",
+    }
+    assert post(client, "allocation", allocation).status_code == 302
+    assert [e.number for e in services.late_items(today=late)["unallocated"]] == ["XJ001"]
+
+    response = post(client, "allocation", {**allocation, "number": "BF002", "designated_number": "XJ002"})
+    assert "未找到该定向捐赠" in " ".join(response.context["form"].errors["designated_number"])
+    response = post(client, "allocation", {**allocation, "number": "BF003", "designated_number": "xj001"})
+    assert response.status_code == 302
+    entry = LedgerEntry.objects.get(number="BF003")
+    assert entry.designated_donation.number == "XJ001"
+    assert services.late_items(today=late)["unallocated"] == []
