@@ -431,3 +431,33 @@ def register_import_menu_item():
     return ImportMenuItem(
         _("导入问题"), reverse("snippets_import_issues"), icon_name="upload", order=ORDER["issue_import"]
     )
+
+
+# --- supplies loop: daily stock reports (snippets.stock) ------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_stock_report_urls():
+    from snippets import stock_views
+
+    return [
+        path("supplies/", stock_views.stock_report_list, name="snippets_stock_reports"),
+        path("supplies/report/", stock_views.stock_report_form, name="snippets_stock_report_form"),
+        path(
+            "supplies/proposals/<int:goods_id>/",
+            stock_views.allocation_proposal,
+            name="snippets_allocation_proposal",
+        ),
+    ]
+
+
+class StockReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("snippets.view_stockreport")
+
+
+@hooks.register("register_admin_menu_item")
+def register_stock_report_menu_item():
+    return StockReportMenuItem(
+        _("物资日报"), reverse("snippets_stock_reports"), icon_name="clipboard-list", order=207
+    )

@@ -686,20 +686,9 @@ def late_items(today=None):
         .exclude(purpose="")
         .order_by("entry_date", "number")
     )
-    # A designated donation counts as allocated once an allocation names its receipt number.
-    allocated_numbers = set(
-        LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION)
-        .exclude(purpose="")
-        .values_list("purpose", flat=True)
-    )
-    unallocated = [
-        entry for entry in designated if entry.number not in allocated_numbers and not _purpose_met(entry)
-    ]
+    # A designated donation counts as allocated once an allocation links it (designated_donation).
+    unallocated = list(designated.filter(designated_allocations__isnull=True).distinct())
     return {"undisclosed": undisclosed, "unallocated": unallocated}
-
-
-def _purpose_met(entry):
-    return LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, purpose__contains=entry.number).exists()
 
 
 def scheduled_draft(now=None, task=None):

@@ -11,6 +11,7 @@ from .institutions import InspectorProfile, Institution
 from .issues import Issue, IssueNumberCounter
 from .offline import OfflineOperation, OfflineOperationKind
 from .photos import Photo, private_storage
+from .supplies import StockLine, StockReport, StockReportRevision, SupplyShortage
 
 __all__ = [
     "Attachment",
@@ -28,4 +29,8 @@ __all__ = [
     "IssueNumberCounter",
     "OfflineOperation",
     "OfflineOperationKind",
+    "StockLine",
+    "StockReport",
+    "StockReportRevision",
+    "SupplyShortage",
 ]

@@ -58,7 +58,7 @@ from wagtail.documents import get_document_model
 from wagtail.models import Page, Revision
 from wagtail.snippets.models import get_snippet_models
 
-from home.ledger.models import DonorPrivate, LedgerSettings
+from home.ledger.models import DonorPrivate, GoodsItem, LedgerSettings
 from home.models import DonationChannel
 from snippets import permissions
 from snippets.models import Attachment, ChecklistItem, Photo
@@ -192,7 +192,13 @@ def surfaces(world):
          expect(inspector="ok", leader="ok", admin="denied")),
         ("issue import", "get", "/admin/inspections/issues/import/", None, expect(inspector="ok")),
         ("visits", "get", "/admin/inspections/visits/", None, expect(inspector="ok", unit="ok", leader="ok")),
+        # Daily stock reports: everyone reads them (scoped); only units file, for their own institutions.
+        ("stock reports", "get", "/admin/supplies/", None, EVERYONE),
+        ("stock report form", "get", "/admin/supplies/report/", None, expect(unit="ok", admin="denied")),
+        ("allocation proposal", "get", f"/admin/supplies/proposals/{GoodsItem.objects.first().pk}/", None,
+         expect(comms="ok", admin="denied")),
         ("ledger upload", "get", "/admin/ledger/", None, expect(comms="ok")),
+        ("ledger hand entry", "get", "/admin/ledger/entry/goods/", None, expect(comms="ok")),
         ("ledger staff export", "get", "/admin/ledger/export.xlsx", None, expect(comms="ok")),
         # Settings (GHSA-c2xx-cjmh-9q8f).
         ("ledger settings", "get", ledger_settings, None, ADMIN_ONLY),
