@@ -276,15 +276,19 @@ class PlainListingView(TemplateView):
                     _("全选"),
                 )
             )
+        # Sorting keeps the search and filters; it starts again from the first page.
+        query = self.request.GET.copy()
+        query.pop("p", None)
         for column in self.columns:
-            descending = ordering == column.name
-            target = f"-{column.name}" if descending else column.name
-            icon = "icon-arrow-up-after" if descending else "icon-arrow-down-after"
+            # Ascending on this column now: the header link sorts it descending, else ascending.
+            ascending_now = ordering == column.name
+            query["ordering"] = f"-{column.name}" if ascending_now else column.name
+            icon = "icon-arrow-up-after" if ascending_now else "icon-arrow-down-after"
             cells.append(
                 format_html(
-                    '<th><a href="{}?ordering={}" class="icon {} label">{}</a></th>',
+                    '<th><a href="{}?{}" class="icon {} label">{}</a></th>',
                     index_url,
-                    target,
+                    query.urlencode(),
                     icon,
                     column.label,
                 )

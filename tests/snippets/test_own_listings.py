@@ -116,6 +116,7 @@ def test_the_row_buttons_are_the_ones_the_role_may_use(client, users, records, r
     link = reverse(f"wagtailsnippets_snippets_issue:{title_link}", args=[issue.pk])
     assert f'<a href="{link}"><span id="issue_{issue.pk}_title">{issue.number}</span></a>' in row
     assert f'data-object-id="{issue.pk}"' in row  # the bulk-action checkbox
+    assert 'data-bulk-action-footer="SNIPPET"' in client.get(ISSUES_URL).content.decode()
 
 
 def test_row_values_are_escaped(client, users):
@@ -151,6 +152,9 @@ def test_search_filters_and_ordering(client, users, records):
     descending = rows(client.get(ISSUES_URL, {"ordering": "-title"}))
     # Code-point order: 乙 (U+4E59) before 甲 (U+7532).
     assert "乙镇" in ascending[0] and "甲乡" in descending[0]
+    # Sorting keeps the search and the filters.
+    content = client.get(ISSUES_URL, {"q": "体温", "stage": "registered"}).content.decode()
+    assert f'href="{ISSUES_URL}?q=%E4%BD%93%E6%B8%A9&amp;stage=registered&amp;ordering=title"' in content
     # An unknown ordering falls back to the default (newest found first) instead of failing.
     assert len(rows(client.get(ISSUES_URL, {"ordering": "description__secret"}))) == 2
 
