@@ -8,7 +8,6 @@ from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel
-from wagtail.admin.views.generic.models import IndexView
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -16,9 +15,9 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from home.ledger import admin_views
+from home.ledger import admin_views, listing
 from home.ledger.models import DisclosurePage, DisclosureRecord, GoodsItem, ImportBatch, LedgerEntry
-from snippets.views import PlainCellsMixin
+from snippets.listing import swap_listing_urls
 
 
 class PermissionMenuItem(MenuItem):
@@ -112,13 +111,8 @@ class ReadOnlyViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
-class LedgerEntryIndexView(PlainCellsMixin, IndexView):
-    """The ledger listing, its field cells rendered without a template each (issue #8, measurement 9)."""
-
-
 class LedgerEntryViewSet(ReadOnlyViewSet):
     name = "ledger_entries"
-    index_view_class = LedgerEntryIndexView
     model = LedgerEntry
     icon = "list-ul"
     menu_label = _("台账记录")
@@ -153,6 +147,10 @@ class LedgerEntryViewSet(ReadOnlyViewSet):
     ]
     # Entries come from imports and correcting entries, not from a hand-edited form.
     form_fields = ["number"]
+
+    def get_urlpatterns(self):
+        # The listing page is our own (issue #16): Wagtail's generic one was 11-12x a bare table.
+        return swap_listing_urls(self, super().get_urlpatterns(), listing.LedgerEntryListingView)
 
 
 class ImportBatchViewSet(ReadOnlyViewSet):
