@@ -377,3 +377,26 @@ def test_roles_with_document_permissions_but_outside_leadership_cannot_list_or_e
     client.force_login(users[roles.LEADERSHIP])
     assert kept_brief.title in client.get(reverse("wagtaildocs:index")).content.decode()
     assert client.get(edit_url).status_code == 200
+
+
+def test_the_briefs_query_count_does_not_grow_with_the_data(dashboard_data):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from home.ledger.models import EntryKind
+    from home.ledger.services import record_entry
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            brief_figures(BureauScope.for_day(TODAY))
+        return len(captured.captured_queries)
+
+    count()  # warms the settings caches
+    small = count()
+    institution = dashboard_data["institutions"]["R1"]
+    for n in range(15):
+        IssueFactory(institution=institution, category=dashboard_data["categories"]["A"], found_on=TODAY)
+        record_entry(
+            kind=EntryKind.CASH, number=f"JZ-N-{n}", entry_date=TODAY, amount="10.00", purpose="定向"
+        )
+    assert count() == small

@@ -80,22 +80,24 @@ def _today_of(trend_rows, day):
 
 def disclosure_status(day):
     """The previous day's disclosure (drafted the morning after): published or not, and how many
-    ledger records are past the disclosure limit (`home.ledger.services.late_items`)."""
+    ledger records are past the disclosure limit (`home.ledger.services.undisclosed_entries`)."""
     from home.ledger.models import DisclosureRecord
-    from home.ledger.services import late_items
+    from home.ledger.services import undisclosed_entries
 
     covered = day - dt.timedelta(days=1)
     return {
         "day": covered,
         "published": DisclosureRecord.objects.filter(disclosure_date=covered).exists(),
-        "late_records": late_items(today=day)["undisclosed"].count(),
+        "late_records": undisclosed_entries(today=day).count(),
     }
 
 
 def brief_figures(scope):
     """Every figure of the brief for `scope` (a `DashboardScope` or `BureauScope`) on scope.today."""
     day = scope.today
-    headline = queries.headline(scope)
+    # The dashboard's shared per-(institution, category, stage) groups, read once for every figure.
+    groups = queries.issue_groups(scope)
+    headline = queries.headline(scope, groups)
     trend = queries.trend(scope, days=1)
     donations = queries.donation_figures(scope) if scope.shows_donations else None
     stock = donations["stock"] if donations else []
@@ -111,12 +113,12 @@ def brief_figures(scope):
         "opened": today["opened"],
         "closed": today["closed"],
         "headline": headline,
-        "by_escalation": queries.overdue_by_escalation(scope),
+        "by_escalation": queries.overdue_by_escalation(scope, groups),
         "shortages": shortage_rows,
         "days_of_cover": days_of_cover(scope),
         "donations": donations,
         "disclosure": disclosure_status(day) if donations is not None else None,
-        "urban_rural": queries.urban_rural(scope),
+        "urban_rural": queries.urban_rural(scope, groups),
         "recurrence": queries.recurrences(scope, limit=LIST_LIMIT),
         "closures": closures,
     }
