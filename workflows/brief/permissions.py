@@ -23,6 +23,12 @@ def _collection_name():
     return COLLECTION_NAME
 
 
+def _collection_ids():
+    from wagtail.models import Collection
+
+    return Collection.objects.filter(name=_collection_name()).values_list("pk", flat=True)
+
+
 class DocumentPermissionPolicy(CollectionOwnershipPermissionPolicy):
     def user_has_any_permission_for_instance(self, user, actions, instance):
         if instance.collection.name == _collection_name() and _closed_to(user):
@@ -32,7 +38,9 @@ class DocumentPermissionPolicy(CollectionOwnershipPermissionPolicy):
     def instances_user_has_any_permission_for(self, user, actions):
         documents = super().instances_user_has_any_permission_for(user, actions)
         if _closed_to(user):
-            documents = documents.exclude(collection__name=_collection_name())
+            # By id, not collection__name: Wagtail's search backends filter a chooser's search
+            # results only on the document's own indexed fields (collection is one, its name is not).
+            documents = documents.exclude(collection__in=list(_collection_ids()))
         return documents
 
     def collections_user_has_any_permission_for(self, user, actions):
