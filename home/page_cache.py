@@ -54,6 +54,8 @@ GENERATION_KEY = "page-cache:generation"
 # Set while a frontend purge task is queued and not yet started (one task per burst of changes).
 PURGE_PENDING_KEY = "page-cache:frontend-purge-pending"
 HEADER = "X-Page-Cache"
+# The generation read for this request, shared by the two middleware of this module.
+GENERATION_ATTRIBUTE = "public_cache_generation"
 # Keys a public page or open-data URL understands (disclosure pagination and versions).
 ALLOWED_QUERY_KEYS = frozenset({"cash_after", "goods_after", "allocation_after", "version"})
 REFUSING_CACHE_CONTROL = ("private", "no-store", "no-cache")
@@ -319,8 +321,10 @@ class AnonymousPageCacheMiddleware:
             return self.get_response(request)
         try:
             # Read before rendering: a change committed during the render bumps it, so the entry
-            # stored below under the old generation is never served.
-            key = _cache_key(request, current_generation())
+            # stored below under the old generation is never served. PublicHTTPCacheMiddleware has
+            # usually read it already (one shared-cache read per request, not two).
+            generation = getattr(request, GENERATION_ATTRIBUTE, None) or current_generation()
+            key = _cache_key(request, generation)
             entry = None
             if key:
                 entry = local_entries.get(key)
@@ -406,7 +410,9 @@ class PublicHTTPCacheMiddleware:
         validators = None
         if _request_is_cacheable(request):
             try:
-                validators = _validators(request, current_generation())
+                generation = current_generation()
+                setattr(request, GENERATION_ATTRIBUTE, generation)
+                validators = _validators(request, generation)
             except Exception:
                 logger.exception("HTTP cache: generation unavailable; no validators")
         if validators is not None and (
