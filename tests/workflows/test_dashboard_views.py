@@ -10,7 +10,7 @@ from django.urls import reverse
 from home.ledger.models import EntryKind, LedgerEntry
 from snippets.models import Issue
 from tests.conftest import TEST_PASSWORD
-from tests.workflows.test_dashboard_queries import _log, dashboard_data  # noqa: F401 - fixture
+from tests.workflows.test_dashboard_queries import TODAY, _log, dashboard_data  # noqa: F401 - fixture
 from workflows import roles
 from workflows.dashboard import cache
 from workflows.models import StageTransition
@@ -18,6 +18,14 @@ from workflows.models import StageTransition
 URL = reverse("workflows_dashboard:index")
 XLSX_URL = reverse("workflows_dashboard:export", args=["categories"])
 ALL_URL = reverse("workflows_dashboard:export_all")
+
+
+@pytest.fixture(autouse=True)
+def fixture_day(monkeypatch):
+    """The page reads today's date; the fixture's hand-computed figures hold on its own day."""
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: TODAY)
 
 
 @pytest.fixture(autouse=True)
