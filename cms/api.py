@@ -4,16 +4,19 @@ The pages, images and documents endpoints are Wagtail's with one change (issue #
 a listing loads what its meta fields need for all its items at once, so its SQL queries do not grow
 with its length. Wagtail's own serializers read `page.locale` and `page.alias_of` per page, a
 StreamField's chooser blocks (images, linked pages) per page, and an image's or document's tags
-per item (one query each); the JSON is unchanged.
+per item (one query each); the JSON is unchanged. Only public Wagtail API is used (a StreamValue's
+`raw_data`, a block's `bulk_to_python` and `get_api_representation`), so an upgrade that changes
+Wagtail's internals cannot silently break a listing.
 """
 
 from collections import defaultdict
 
 from django.db.models import prefetch_related_objects
 
+from wagtail import fields as wagtail_fields
 from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.serializers import PageSerializer, TagsField
 from wagtail.api.v2.serializers import StreamField as StreamFieldSerializer
-from wagtail.api.v2.serializers import TagsField
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.blocks import StreamValue
 from wagtail.documents.api.v2.serializers import DocumentSerializer
@@ -43,30 +46,65 @@ class ListingPrefetchMixin:
         pass
 
 
-def prefetch_stream_blocks(stream_values):
-    """Convert the raw blocks of several StreamValues with one `bulk_to_python` per block type, as
-    Wagtail's `StreamValue._prefetch_blocks` does within one stream: a chooser block (image, page)
-    then costs one query per listing instead of one per page. Values whose internals are not as
-    expected are left to Wagtail's lazy conversion."""
-    pending = defaultdict(list)  # (id(stream block), block type) -> [(stream value, index)]
+def stream_api_representations(stream_values, context):
+    """The API representation of several StreamValues, as Wagtail's `StreamBlock.get_api_representation`
+    gives it (type, value, id per block), with one `bulk_to_python` per block type across all of them:
+    a chooser block (image, page) then costs one query per listing instead of one per page. Built
+    from the public `StreamValue.raw_data` only. Returns {id(value): (value, representation)};
+    a value with a block type missing from its definition is left out (Wagtail's own handling)."""
+    pending = defaultdict(list)  # (id(stream block), block type) -> [(value, index, raw value)]
+    blocks = {}
+    usable = []
     for value in stream_values:
-        raw_data = getattr(value, "_raw_data", None)
-        bound = getattr(value, "_bound_blocks", None)
-        if raw_data is None or bound is None or len(raw_data) != len(bound):
+        raw_items = list(value.raw_data)
+        child_blocks = value.stream_block.child_blocks
+        if any(item is None or item["type"] not in child_blocks for item in raw_items):
             continue
-        for i, raw_item in enumerate(raw_data):
-            if bound[i] is None and raw_item is not None:
-                pending[id(value.stream_block), raw_item["type"]].append((value, i))
-    for (_block_id, type_name), places in pending.items():
-        child_block = places[0][0].stream_block.child_blocks.get(type_name)
-        if child_block is None:
-            continue  # a block type removed from the definition: Wagtail's own handling
-        raw_values = [value._raw_data[i]["value"] for value, i in places]
-        converted_values = list(child_block.bulk_to_python(raw_values))
-        for (value, i), converted in zip(places, converted_values, strict=True):
-            value._bound_blocks[i] = StreamValue.StreamChild(
-                child_block, converted, id=value._raw_data[i].get("id")
-            )
+        usable.append((value, raw_items))
+        for i, item in enumerate(raw_items):
+            key = (id(value.stream_block), item["type"])
+            blocks[key] = child_blocks[item["type"]]
+            pending[key].append((value, i, item["value"]))
+    converted = {}  # (id(value), index) -> the block's Python value
+    for key, places in pending.items():
+        python_values = blocks[key].bulk_to_python([raw for _value, _i, raw in places])
+        for (value, i, _raw), python_value in zip(places, python_values, strict=True):
+            converted[id(value), i] = python_value
+    representations = {}
+    for value, raw_items in usable:
+        child_blocks = value.stream_block.child_blocks
+        representations[id(value)] = (
+            value,
+            [
+                {
+                    "type": item["type"],
+                    "value": child_blocks[item["type"]].get_api_representation(
+                        converted[id(value), i], context=context
+                    ),
+                    "id": item.get("id"),
+                }
+                for i, item in enumerate(raw_items)
+            ],
+        )
+    return representations
+
+
+class ListedStreamField(StreamFieldSerializer):
+    """Wagtail's StreamField serializer, answering from the listing's batch when there is one
+    (a detail response, or a value the batch left out, keeps Wagtail's own conversion)."""
+
+    def to_representation(self, value):
+        entry = self.context.get("stream_representations", {}).get(id(value))
+        if entry is not None and entry[0] is value:
+            return entry[1]
+        return super().to_representation(value)
+
+
+class ListingPageSerializer(PageSerializer):
+    serializer_field_mapping = {
+        **PageSerializer.serializer_field_mapping,
+        wagtail_fields.StreamField: ListedStreamField,
+    }
 
 
 class ListingPagesAPIViewSet(ListingPrefetchMixin, PagesAPIViewSet):
@@ -74,14 +112,20 @@ class ListingPagesAPIViewSet(ListingPrefetchMixin, PagesAPIViewSet):
     and a typed listing's StreamField chooser blocks in one query per block type.
     (`meta.parent` is detail-only in Wagtail, so a listing never resolves parents.)"""
 
+    base_serializer_class = ListingPageSerializer
+
     def prefetch_listing(self, items, fields, context):
         lookups = [name for name in ("locale", "alias_of") if name in fields]
         if lookups:
             prefetch_related_objects(items, *lookups)
+        values = []
         for name, field in fields.items():
-            if isinstance(field, StreamFieldSerializer):
-                values = [getattr(item, field.source or name, None) for item in items]
-                prefetch_stream_blocks([v for v in values if isinstance(v, StreamValue)])
+            if isinstance(field, ListedStreamField):
+                values += [getattr(item, field.source or name, None) for item in items]
+        values = [value for value in values if isinstance(value, StreamValue)]
+        if values:
+            shared = context.setdefault("stream_representations", {})
+            shared.update(stream_api_representations(values, context))
 
 
 class ListedTagsField(TagsField):

@@ -10,3 +10,11 @@ def publish_scheduled():
     out = io.StringIO()
     call_command("publish_scheduled", stdout=out)
     return {"output": out.getvalue()[-2000:]}
+
+
+def purge_frontend_cache(gone_urls=()):
+    """Purge the frontend cache of every public URL and of pages that left the public site (queued
+    by home.page_cache.invalidate)."""
+    from home import page_cache
+
+    return {"purged": page_cache.purge_frontend_cache(gone_urls)}

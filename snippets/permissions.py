@@ -8,9 +8,13 @@ filters through these functions; the admin viewsets use them via `ScopedPermissi
   visits or photos.
 """
 
-from django.db.models import Q
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
 
+from wagtail.models import ModelLogEntry
 from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import policy_registry
 
 from snippets.choices import RoundMode, VisitState
 from snippets.models import Attachment, ChecklistAnswer, InspectionRound, Institution, Issue, Photo, Visit
@@ -77,6 +81,22 @@ def issues_for(user):
     return Issue.objects.none()
 
 
+def is_inspector(user):
+    """Member of the inspectors' group (the offline page is theirs alone; a superuser is not one)."""
+    return roles.INSPECTOR in roles.member_role_keys(user)
+
+
+def assigned_visits_for(user):
+    """The visits an inspector works on from /inspect/ (and may sync): those they are named on, or
+    whose round has them in its team. So an unannounced round reaches its own team only, however
+    widely the admin's `visits_for` lets inspectors read."""
+    if not is_inspector(user):
+        return Visit.objects.none()
+    named = Visit.objects.filter(inspectors=user).values("pk")
+    team_rounds = InspectionRound.objects.filter(team=user).values("pk")
+    return Visit.objects.filter(Q(pk__in=named) | Q(inspection_round__in=team_rounds))
+
+
 def answers_for(user):
     return ChecklistAnswer.objects.filter(visit__in=visits_for(user))
 
@@ -104,6 +124,41 @@ SCOPES = {
     Visit: visits_for,
     Issue: issues_for,
 }
+
+
+# Every action a Wagtail permission policy knows; holding any of them lets a user know of the record.
+_ANY_ACTION = ("add", "change", "delete", "view", "publish", "lock", "unlock", "choose")
+
+
+def records_for(user, model):
+    """The records of `model` the user may know of: what every generic admin surface (bulk actions,
+    site history) narrows to, so that a record outside it looks like one that does not exist.
+
+    Inspection records follow `SCOPES`; any other model follows its Wagtail permission policy (pages
+    and media by their tree and collections, the rest by model permission).
+    """
+    scope = SCOPES.get(model)
+    if scope is not None:
+        return scope(user)
+    policy = policy_registry.get_by_type(model)
+    return policy.instances_user_has_any_permission_for(user, _ANY_ACTION)
+
+
+def log_entries_for(user, entries):
+    """Narrow a queryset of Wagtail log entries to those about records in the user's scope.
+
+    Wagtail shows a model's log entries to anyone holding a permission on the model; an entry about an
+    inspection record outside the user's scope (another institution's issue, a planned unannounced
+    visit) is dropped here. Page log entries follow page permissions already.
+    """
+    if entries.model is not ModelLogEntry or sees_everything(user):
+        return entries
+    for model, scope in SCOPES.items():
+        content_type = ContentType.objects.get_for_model(model)
+        # object_id is text in Wagtail's log table.
+        visible = scope(user).annotate(key_text=Cast("pk", CharField())).values("key_text")
+        entries = entries.exclude(Q(content_type=content_type) & ~Q(object_id__in=visible))
+    return entries
 
 
 class ScopedPermissionPolicy(ModelPermissionPolicy):

@@ -9,4 +9,12 @@ SCHEDULES = [
         schedule_type="I",
         minutes=60,
     ),
+    # The shortage rule over every institution, after the morning's reports (each report also
+    # runs it for its own institution at once); also closes shortages whose stock has recovered.
+    ScheduleSpec(
+        name="snippets.shortage_sweep",
+        func="snippets.tasks.sweep_shortages",
+        schedule_type="C",
+        cron="0 11 * * *",
+    ),
 ]

@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import secrets
+import threading
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
@@ -50,6 +51,23 @@ def allocate_issue_number(year=None):
                 IssueNumberCounter.objects.filter(year=year).update(last_value=F("last_value") + 1)
         value = IssueNumberCounter.objects.get(year=year).last_value
     return f"{ISSUE_NUMBER_PREFIX}-{year}-{value:04d}"
+
+
+def allocate_issue_numbers(count, year=None):
+    """`count` consecutive numbers in one counter bump (the shortage sweep raises in bulk)."""
+    year = year or timezone.localdate().year
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        updated = IssueNumberCounter.objects.filter(year=year).update(last_value=F("last_value") + count)
+        if not updated:
+            try:
+                with transaction.atomic():
+                    IssueNumberCounter.objects.create(year=year, last_value=count)
+            except IntegrityError:
+                IssueNumberCounter.objects.filter(year=year).update(last_value=F("last_value") + count)
+        last = IssueNumberCounter.objects.get(year=year).last_value
+    return [f"{ISSUE_NUMBER_PREFIX}-{year}-{value:04d}" for value in range(last - count + 1, last + 1)]
 
 
 # --- Photos ------------------------------------------------------------------------------------
@@ -109,11 +127,23 @@ def _delete_files(names):
             logger.warning("Could not delete orphan private file %s", name)
 
 
+_open_photo_transaction = threading.local()
+
+
 @contextmanager
 def photo_transaction():
     """One transaction for rows and files: if anything fails, the rows roll back and the files
-    already written are deleted; a storage fault becomes PhotoStorageError."""
+    already written are deleted; a storage fault becomes PhotoStorageError.
+
+    Nested (an offline sync wraps `record_answers` and `complete_visit` in one), the inner block
+    shares the outer one's file list, so a rollback of the outer deletes the inner's files too."""
+    outer = getattr(_open_photo_transaction, "names", None)
+    if outer is not None:
+        with transaction.atomic():
+            yield outer
+        return
     saved_names = []
+    _open_photo_transaction.names = saved_names
     try:
         with transaction.atomic():
             yield saved_names
@@ -124,6 +154,8 @@ def photo_transaction():
     except BaseException:
         _delete_files(saved_names)
         raise
+    finally:
+        _open_photo_transaction.names = None
 
 
 def _cleanup_orphan_files(folder, model, min_age_seconds):
@@ -184,6 +216,10 @@ class VisitError(Exception):
     pass
 
 
+class VisitConflict(VisitError):
+    """The visit changed (or was closed) since the version the client saw: nothing was written."""
+
+
 def ensure_answers(visit):
     """One answer row per checklist item that applies to the institution (idempotent)."""
     if visit.template_id is None:
@@ -201,13 +237,23 @@ def ensure_answers(visit):
     return answers
 
 
-def record_answers(visit, entries, actor):
+def record_answers(visit, entries, actor, expected_version=None):
     """Write the checklist of a planned visit. `entries` maps answer id -> (answer, note, images).
-    Raises PhotoStorageError when a photo cannot be stored (nothing is kept then)."""
+    Raises PhotoStorageError when a photo cannot be stored (nothing is kept then).
+
+    Every write bumps `visit.version`. With `expected_version` (an offline client's copy) the bump
+    is a compare-and-set: if the visit moved on or was closed meanwhile, VisitConflict and nothing
+    is written."""
     if visit.state != VisitState.PLANNED:
         raise VisitError(_("该检查已结束，不能再修改。"))
     answers = {answer.pk: answer for answer in ensure_answers(visit)}
     with photo_transaction() as saved_names:
+        current = Visit.objects.filter(pk=visit.pk, state=VisitState.PLANNED)
+        if expected_version is not None:
+            current = current.filter(version=expected_version)
+        if not current.update(version=F("version") + 1):
+            raise VisitConflict(_("该检查已被他人修改或已结束，本次填写未保存，请刷新后重试。"))
+        visit.version = Visit.objects.values_list("version", flat=True).get(pk=visit.pk)
         for answer_id, (value, note, images) in entries.items():
             answer = answers.get(answer_id)
             if answer is None:
@@ -229,7 +275,7 @@ def complete_visit(visit, actor):
     with transaction.atomic():
         now = timezone.now()
         moved = Visit.objects.filter(pk=visit.pk, state=VisitState.PLANNED).update(
-            state=VisitState.DONE, completed_at=now, completed_by=actor
+            state=VisitState.DONE, completed_at=now, completed_by=actor, version=F("version") + 1
         )
         if not moved:
             return []
@@ -377,3 +423,100 @@ def verify_published_draw(seed, result, commitment):
         result["inspectors_per_visit"],
     )
     return rerun["visits"] == result["visits"]
+
+
+# --- Supply shortages (the supplies loop, rules in snippets.stock) -----------------------------
+
+SHORTAGE_CATEGORY_CODE = "supply-shortage"
+
+
+def shortage_title(goods, on_hand, daily_use, threshold):
+    return _("%(goods)s库存不足：可用 %(cover)s 天（阈值 %(threshold)d 天）") % {
+        "goods": goods,
+        "cover": f"{on_hand / daily_use:.1f}",
+        "threshold": threshold,
+    }
+
+
+def raise_supply_shortages(candidates, found_on=None):
+    """Raise one supply-shortage issue per candidate in bulk: a constant number of queries.
+
+    `candidates`: dicts of institution_id, goods (a GoodsItem), day, on_hand, daily_use, threshold.
+    The partial unique constraint on open SupplyShortage rows refuses a second open shortage of
+    the same institution and item; if a concurrent run got there first the whole batch rolls back
+    and each candidate is retried alone, so every pair is raised exactly once. The issues are
+    auto-assigned by one task queued on commit (post_save does not fire for bulk_create).
+    """
+    if not candidates:
+        return []
+    try:
+        with transaction.atomic():
+            raised = _create_shortages(candidates, found_on)
+    except IntegrityError:
+        raised = []
+        for candidate in candidates:
+            try:
+                with transaction.atomic():
+                    raised.extend(_create_shortages([candidate], found_on))
+            except IntegrityError:
+                logger.info(
+                    "Supply shortage of institution %s, goods %s already open",
+                    candidate["institution_id"],
+                    candidate["goods"].pk,
+                )
+    if raised:
+        issue_ids = [shortage.issue_id for shortage in raised]
+        transaction.on_commit(lambda: _queue("snippets.tasks.assign_shortage_issues", issue_ids))
+    return raised
+
+
+def _create_shortages(candidates, found_on):
+    from snippets.models import IssueCategory, SupplyShortage
+
+    found_on = found_on or timezone.localdate()
+    category = IssueCategory.objects.get(code=SHORTAGE_CATEGORY_CODE)
+    numbers = allocate_issue_numbers(len(candidates), found_on.year)
+    issues = Issue.objects.bulk_create(
+        [
+            Issue(
+                number=number,
+                title=shortage_title(c["goods"], c["on_hand"], c["daily_use"], c["threshold"])[:200],
+                description=_("%(day)s 物资日报：库存 %(on_hand)d%(unit)s，日消耗 %(use)d%(unit)s。")
+                % {"day": c["day"], "on_hand": c["on_hand"], "use": c["daily_use"], "unit": c["goods"].unit},
+                category=category,
+                institution_id=c["institution_id"],
+                found_on=found_on,
+                severity=category.default_severity,
+                deadline=default_deadline(category, found_on),
+            )
+            for number, c in zip(numbers, candidates, strict=True)
+        ]
+    )
+    shortages = SupplyShortage.objects.bulk_create(
+        [
+            SupplyShortage(
+                institution_id=c["institution_id"],
+                goods=c["goods"],
+                issue=issue,
+                day=c["day"],
+                on_hand=c["on_hand"],
+                daily_use=c["daily_use"],
+                threshold_days=c["threshold"],
+            )
+            for issue, c in zip(issues, candidates, strict=True)
+        ]
+    )
+    for shortage in shortages:
+        logger.info(
+            "Supply shortage raised: institution %s, goods %s, issue %s",
+            shortage.institution_id,
+            shortage.goods_id,
+            shortage.issue.number,
+        )
+    return shortages
+
+
+def _queue(func, *args):
+    from django_q.tasks import async_task
+
+    async_task(func, *args)

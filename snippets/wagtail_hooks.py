@@ -19,14 +19,14 @@ from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView as SnippetCreateView
 from wagtail.snippets.views.snippets import EditView as SnippetEditView
-from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from wagtail.snippets.widgets import AdminSnippetChooser
 
-from snippets import permissions, services, views
+from snippets import admin_scope, listing, permissions, services, views
 from snippets.choices import Area
 from snippets.choosers import ScopedSnippetChooserViewSet
 from snippets.forms import InspectionRoundForm, IssueForm
+from snippets.menus import INSPECTION_MENU_HOOK, ORDER
 from snippets.models import (
     ChecklistTemplate,
     InspectionRound,
@@ -127,10 +127,6 @@ class FilterChooser(AdminSnippetChooser):
         return {"id": instance.pk, "edit_url": None, self.display_title_key: self.get_display_title(instance)}
 
 
-class IssueIndexView(views.PlainCellsMixin, SnippetIndexView):
-    """The issues listing, its field cells rendered without a template each (measurement 9)."""
-
-
 class ScopedFilterSet(WagtailFilterSet):
     """Choice lists of related records are narrowed to what the user may see: a filter dropdown
     must not reveal an unannounced round or another institution's name.
@@ -191,6 +187,7 @@ class InstitutionViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.institutions_for)
     icon = "home"
     menu_label = _("机构")
+    menu_order = ORDER["institutions"]
     list_display = ["name", "kind", "township", "area", "beds", "residents", "staff"]
     list_filter = ["kind", "township", "area"]
     search_fields = ["name", "township", "address"]
@@ -222,6 +219,7 @@ class IssueCategoryViewSet(SnippetViewSet):
     model = IssueCategory
     icon = "tag"
     menu_label = _("问题类别")
+    menu_order = ORDER["categories"]
     list_display = ["code", "name", "default_severity", "default_deadline_days", "closure_needs_leadership"]
     list_export = ["code", "name", "default_severity", "default_deadline_days", "closure_needs_leadership"]
     search_fields = ["code", "name"]
@@ -232,6 +230,7 @@ class ChecklistTemplateViewSet(SnippetViewSet):
     model = ChecklistTemplate
     icon = "list-ol"
     menu_label = _("检查表模板")
+    menu_order = ORDER["checklist_templates"]
     list_display = ["name", "is_active"]
 
 
@@ -239,6 +238,7 @@ class InspectorProfileViewSet(SnippetViewSet):
     model = InspectorProfile
     icon = "user"
     menu_label = _("督查员档案")
+    menu_order = ORDER["inspector_profiles"]
     list_display = ["user", "township"]
 
 
@@ -247,6 +247,7 @@ class InspectionRoundViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.rounds_for)
     icon = "calendar-alt"
     menu_label = _("督查轮次")
+    menu_order = ORDER["rounds"]
     list_display = ["name", "mode", "starts_on", "ends_on", "sealed_at", "draw_commitment"]
     list_filter = ["mode"]
     search_fields = ["name"]
@@ -276,6 +277,7 @@ class VisitViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.visits_for)
     icon = "tasks"
     menu_label = _("检查")
+    menu_order = ORDER["visits"]
     list_display = ["institution", "inspection_round", "planned_on", "state"]
     filterset_class = VisitFilterSet
     list_export = ["inspection_round", "institution", "planned_on", "state", "completed_at"]
@@ -294,7 +296,7 @@ class IssueViewSet(ScopedSnippetViewSet):
     scope = staticmethod(permissions.issues_for)
     icon = "warning"
     menu_label = _("问题")
-    index_view_class = IssueIndexView
+    menu_order = ORDER["issues"]
     add_view_class = IssueCreateView
     edit_view_class = IssueEditView
     filterset_class = IssueFilterSet
@@ -324,6 +326,10 @@ class IssueViewSet(ScopedSnippetViewSet):
         # The listing shows each row's institution and category: one join, not a query per row.
         return super().get_queryset(request).select_related("institution", "category")
 
+    def get_urlpatterns(self):
+        # The listing page is our own (issue #16): Wagtail's generic one was 11-21x a bare table.
+        return listing.swap_listing_urls(self, super().get_urlpatterns(), listing.IssueListingView)
+
     edit_handler = ObjectList(
         [
             FieldPanel("title"),
@@ -348,6 +354,8 @@ class InspectionViewSetGroup(SnippetViewSetGroup):
     menu_label = _("督查整改")
     menu_icon = "tasks"
     menu_order = 210
+    # The closure queue, the rectification ledger and the calendar join this menu (snippets.menus).
+    submenu_hook = INSPECTION_MENU_HOOK
     items = (
         IssueViewSet,
         VisitViewSet,
@@ -363,6 +371,11 @@ for _model, _scope in permissions.SCOPES.items():
     register_permission_policy(_model, permissions.ScopedPermissionPolicy(_model, _scope))
 
 register_snippet(InspectionViewSetGroup)
+
+# Scoped replacements of every Wagtail bulk action (snippets/admin_scope.py); a later order than
+# Wagtail's own registrations, so the registry keeps these for each model and action.
+for _action_class in admin_scope.SCOPED_BULK_ACTIONS:
+    hooks.register("register_bulk_action", _action_class, order=1)
 
 
 @hooks.register("register_admin_urls")
@@ -396,9 +409,14 @@ class VisitMenuItem(MenuItem):
         return request.user.has_perm("snippets.view_visit")
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register(INSPECTION_MENU_HOOK)
 def register_visit_menu_item():
-    return VisitMenuItem(_("检查任务"), reverse("snippets_visit_list"), icon_name="clipboard-list", order=205)
+    return VisitMenuItem(
+        _("检查任务"),
+        reverse("snippets_visit_list"),
+        icon_name="clipboard-list",
+        order=ORDER["visit_checklists"],
+    )
 
 
 class ImportMenuItem(MenuItem):
@@ -406,6 +424,38 @@ class ImportMenuItem(MenuItem):
         return request.user.has_perm("snippets.add_issue")
 
 
-@hooks.register("register_admin_menu_item")
+@hooks.register(INSPECTION_MENU_HOOK)
 def register_import_menu_item():
-    return ImportMenuItem(_("导入问题"), reverse("snippets_import_issues"), icon_name="upload", order=206)
+    return ImportMenuItem(
+        _("导入问题"), reverse("snippets_import_issues"), icon_name="upload", order=ORDER["issue_import"]
+    )
+
+
+# --- supplies loop: daily stock reports (snippets.stock) ------------------------------------------
+
+
+@hooks.register("register_admin_urls")
+def register_stock_report_urls():
+    from snippets import stock_views
+
+    return [
+        path("supplies/", stock_views.stock_report_list, name="snippets_stock_reports"),
+        path("supplies/report/", stock_views.stock_report_form, name="snippets_stock_report_form"),
+        path(
+            "supplies/proposals/<int:goods_id>/",
+            stock_views.allocation_proposal,
+            name="snippets_allocation_proposal",
+        ),
+    ]
+
+
+class StockReportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("snippets.view_stockreport")
+
+
+@hooks.register("register_admin_menu_item")
+def register_stock_report_menu_item():
+    return StockReportMenuItem(
+        _("物资日报"), reverse("snippets_stock_reports"), icon_name="clipboard-list", order=207
+    )

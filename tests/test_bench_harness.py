@@ -61,3 +61,12 @@ def test_small_run_gives_a_table_and_json_of_positive_figures(bench_urls, tmp_pa
 def test_runner_lists_its_modules(capsys):
     assert run.main(["--list"]) == 0
     assert capsys.readouterr().out.split() == [name for name, _module in run.MODULES]
+
+
+def test_the_proxy_module_skips_with_a_printed_reason_without_nginx(monkeypatch, capsys, tmp_path):
+    from tests.bench import bench_proxy
+
+    monkeypatch.setattr(bench_proxy, "find_nginx", lambda: None)
+    results = bench_proxy.measure(Context(rows=100, repeats=1, workdir=tmp_path))
+    assert [result.met for result in results] == [None]
+    assert "skipped" in results[0].figure and "nginx is not installed" in capsys.readouterr().out

@@ -9,7 +9,11 @@ class WorkflowsConfig(AppConfig):
 
     def ready(self):
         from workflows import roles
+        from workflows.brief import permissions as brief_permissions
         from workflows.dashboard import signals  # noqa: F401 - cache invalidation and refresh
+
+        # Before any view asks for the document policy (a fallback would be created otherwise).
+        brief_permissions.register()
 
         # Permissions exist only after post_migrate, so the role table is applied then, not in the
         # data migration that creates the groups (the receiver waits for the last app).

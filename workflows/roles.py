@@ -59,6 +59,7 @@ _CHANNEL_PUBLISH = _CHANNEL_EDIT + ("home.publish_donationchannel",)
 # Donation ledger (home.ledger): comms import and prepare disclosures; leadership approves them
 # through the page workflow (publish_page) and reads the ledger; exports with private fields are staff-only.
 _LEDGER_READ = (
+    "ledger.view_goodsitem",
     "ledger.view_ledgerentry",
     "ledger.view_importbatch",
     "ledger.view_disclosurerecord",
@@ -122,6 +123,10 @@ ROLES = (
             "django_q.view_failure",
             "django_q.view_success",
             "ledger.change_ledgersettings",
+            # The goods catalogue and its shortage thresholds (the supplies loop's low-code part).
+            "ledger.add_goodsitem",
+            "ledger.change_goodsitem",
+            "ledger.view_goodsitem",
             "ledger.view_ledgerentry",
             "ledger.view_importbatch",
             "ledger.view_disclosurerecord",
@@ -156,7 +161,15 @@ ROLES = (
 # institutions; unannounced visits stay hidden until done) is `snippets.permissions`.
 _SNIPPETS_READ = tuple(
     f"snippets.view_{model}"
-    for model in ("institution", "issuecategory", "checklisttemplate", "inspectionround", "visit", "issue")
+    for model in (
+        "institution",
+        "issuecategory",
+        "checklisttemplate",
+        "inspectionround",
+        "visit",
+        "issue",
+        "stockreport",
+    )
 )
 SNIPPETS_PERMISSIONS = {
     INSPECTOR: _SNIPPETS_READ
@@ -174,8 +187,12 @@ SNIPPETS_PERMISSIONS = {
         "snippets.view_visit",
         "snippets.view_issue",
         "snippets.change_issue",
+        # Daily stock reports of their own institutions (snippets.stock scopes them).
+        "snippets.add_stockreport",
+        "snippets.view_stockreport",
     ),
     LEADERSHIP: _SNIPPETS_READ + ("snippets.view_inspectorprofile",),
+    COMMUNICATIONS: ("snippets.view_stockreport",),
     ADMINISTRATOR: _SNIPPETS_READ
     + tuple(
         f"snippets.{action}_{model}"

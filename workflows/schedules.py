@@ -24,4 +24,12 @@ SCHEDULES = [
         schedule_type="C",
         cron="30 1 * * *",
     ),
+    # The daily leadership brief: every morning before the meeting; the task itself skips
+    # non-working days (Chinese calendar, make-up working weekends included).
+    ScheduleSpec(
+        name="workflows.daily_brief",
+        func="workflows.brief.tasks.scheduled_brief",
+        schedule_type="C",
+        cron="0 7 * * *",
+    ),
 ]

@@ -117,7 +117,8 @@ def refusal(actor, issue, move):
 
 def permitted_move(actor, issue, name):
     """The table row `actor` may use for move `name` on `issue` (any stage), or raise."""
-    rows = moves_named(name)
+    # A move with one row per source stage ("resolve") is tried from the issue's own stage first.
+    rows = sorted(moves_named(name), key=lambda move: move.source != issue.stage)
     if not rows:
         raise TransitionNotPermitted(_("没有这个操作。"))
     reasons = []

@@ -95,6 +95,11 @@ MOVES = (
         requires_note=True,
         button_style="button button-secondary no",
     ),
+) + tuple(
+    # The supplies loop closes a shortage issue itself once stock has recovered (snippets.stock):
+    # from any open stage, by the system only, never offered to a person.
+    Move("resolve", source, Stage.CLOSED, who=(SYSTEM,), label=_("物资恢复自动销号"))
+    for source in (Stage.REPORTED, Stage.ASSIGNED, Stage.IN_PROGRESS, Stage.SUBMITTED)
 )
 
 MOVE_NAMES = tuple(dict.fromkeys(move.name for move in MOVES))

@@ -11,6 +11,8 @@ from wagtail.admin.ui.sidebar import LinkMenuItem as LinkMenuItemComponent
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.permissions import register_permission_policy
 
+from snippets.menus import INSPECTION_MENU_HOOK
+from snippets.menus import ORDER as MENU_ORDER
 from workflows import admin_urls, roles
 from workflows.models import CalendarDay, CalendarYear, StageTransition, TaskAttempt
 from workflows.permissions import rectification_policy
@@ -66,34 +68,38 @@ class NotificationsMenuItem(MenuItem):
 RECTIFYING_ROLES = (roles.INSPECTOR, roles.RESPONSIBLE_UNIT, roles.LEADERSHIP, roles.ADMINISTRATOR)
 
 
-@hooks.register("register_admin_menu_item")
-def register_rectification_menu():
-    from wagtail.admin.menu import Menu, SubmenuMenuItem
+# The rectification pages join the one inspections menu (督查整改, snippets.menus) in work order.
+@hooks.register(INSPECTION_MENU_HOOK)
+def register_closure_queue_menu_item():
+    return RoleMenuItem(
+        _("销号申请"),
+        reverse("workflows_admin:queue"),
+        icon_name="tick",
+        order=MENU_ORDER["closure_queue"],
+        role_keys=(roles.LEADERSHIP, roles.INSPECTOR),
+    )
 
-    items = [
-        RoleMenuItem(
-            _("整改事项"),
-            reverse("workflows_admin:list"),
-            icon_name="list-ul",
-            order=100,
-            role_keys=RECTIFYING_ROLES,
-        ),
-        RoleMenuItem(
-            _("销号申请"),
-            reverse("workflows_admin:queue"),
-            icon_name="tick",
-            order=200,
-            role_keys=(roles.LEADERSHIP, roles.INSPECTOR),
-        ),
-        RoleMenuItem(
-            _("工作日历"),
-            reverse("workflows_admin:calendar"),
-            icon_name="date",
-            order=300,
-            role_keys=(roles.ADMINISTRATOR,),
-        ),
-    ]
-    return SubmenuMenuItem(_("整改"), Menu(items=items), icon_name="tasks", order=250)
+
+@hooks.register(INSPECTION_MENU_HOOK)
+def register_rectification_ledger_menu_item():
+    return RoleMenuItem(
+        _("整改台账"),
+        reverse("workflows_admin:list"),
+        icon_name="list-ul",
+        order=MENU_ORDER["rectification_ledger"],
+        role_keys=RECTIFYING_ROLES,
+    )
+
+
+@hooks.register(INSPECTION_MENU_HOOK)
+def register_calendar_menu_item():
+    return RoleMenuItem(
+        _("工作日历"),
+        reverse("workflows_admin:calendar"),
+        icon_name="date",
+        order=MENU_ORDER["calendar"],
+        role_keys=(roles.ADMINISTRATOR,),
+    )
 
 
 @hooks.register("register_admin_menu_item")
@@ -184,4 +190,5 @@ def register_workflow_viewsets():
     return WorkflowAdminGroup()
 
 
+from workflows.brief import hooks as brief_hooks  # noqa: E402, F401
 from workflows.dashboard import wagtail_hooks as dashboard_hooks  # noqa: E402, F401

@@ -68,11 +68,23 @@ Q_TIMEOUT = env_int("Q_TIMEOUT", 300)
 # Anonymous page cache (home/page_cache.py): off here and in dev/test, on by default in production.
 PAGE_CACHE = env_bool("PAGE_CACHE", False)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 300)
+# HTTP caching of public pages and open data (home/page_cache.py, docs/deploy.md): browsers keep a
+# page HTTP_CACHE_MAX_AGE seconds, shared caches HTTP_CACHE_S_MAXAGE (purged on every public change);
+# paginated variants and 404s, which are not purged one by one, HTTP_CACHE_QUERY_S_MAXAGE.
+HTTP_CACHE_MAX_AGE = env_int("HTTP_CACHE_MAX_AGE", 60)
+HTTP_CACHE_S_MAXAGE = env_int("HTTP_CACHE_S_MAXAGE", 600)
+HTTP_CACHE_QUERY_S_MAXAGE = env_int("HTTP_CACHE_QUERY_S_MAXAGE", 60)
+# Where purge requests go (wagtail.contrib.frontend_cache's HTTP backend), e.g. the internal purge
+# listener of the nginx configuration in docs/deploy.md, http://10.0.0.2:8081. Empty: no purging.
+FRONTEND_CACHE_PURGE_URL = os.environ.get("FRONTEND_CACHE_PURGE_URL", "")
 # Only dev and test settings may turn this on; production.py forces it off.
 ALLOW_DEMO_DATA = False
 # --------------------------------------------------------------------------------------------------
 
 INSTALLED_APPS = [
+    # Before the project apps: its ready() connects Wagtail's own purge handlers, which home's
+    # ready() then replaces with the one purge path (home/page_cache.py). No templates or commands.
+    "wagtail.contrib.frontend_cache",
     # Project apps first so their templates and management commands take precedence.
     "home",
     "home.ledger",
@@ -110,6 +122,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Over-long or NUL-bearing query parameters: 400 before any view or SQL (RELIABILITY item 11).
     "cms.query_guard.QueryStringGuardMiddleware",
+    # Cache-Control, ETag and Last-Modified for browsers and shared caches; 304 before any SQL.
+    "home.page_cache.PublicHTTPCacheMiddleware",
     # Anonymous page cache: before anything that can query the database (a hit runs no SQL) and
     # outside the CSP, session and locale middleware, whose headers are stored with the page.
     "home.page_cache.AnonymousPageCacheMiddleware",
@@ -193,6 +207,20 @@ else:
     }
 PAGE_CACHE_ALIAS = "pages"
 PAGE_CACHE_MAX_BYTES = 4 * 1024 * 1024
+# Frontend cache invalidation (wagtail.contrib.frontend_cache): purged from home.page_cache.invalidate,
+# the one place that also empties the page cache. At most one purge task is queued per this many
+# seconds' burst of changes (a lost task is then covered by the next change or by s-maxage).
+WAGTAILFRONTENDCACHE = (
+    {
+        "proxy": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_PURGE_URL,
+        }
+    }
+    if FRONTEND_CACHE_PURGE_URL
+    else {}
+)
+FRONTEND_CACHE_PURGE_DEBOUNCE = 60
 # Never cached, whatever the request: admin and preview, the channel check form (CSRF), health,
 # documents (their own permission checks), per-receipt look-ups (unbounded keys) and the pages API.
 PAGE_CACHE_EXCLUDE = (

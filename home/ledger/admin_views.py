@@ -6,7 +6,7 @@ import io
 
 from django import forms
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from wagtail.admin import messages
 
-from home.ledger import exporters, services
+from home.ledger import exporters, importers, services
 from home.ledger.importers import progress_cache, progress_key
 from home.ledger.models import Donor, ImportBatch, ImportStatus
 
@@ -266,3 +266,54 @@ def _xlsx_response(buffer, filename):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- hand entry: one row through the import's code path (importers.enter_by_hand) --------------
+
+
+class HandEntryForm(forms.Form):
+    """The columns of the kind's import sheet, as text fields labelled with the sheet headers: the
+    import's parsers read them, so 1,000.00 / ¥500 / 2020年2月3日 work here as in a file."""
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        spec = importers.SPEC_OF_KIND[kind]
+        for column in spec.columns:
+            self.fields[column.key] = forms.CharField(
+                label=column.header, required=False, help_text=str(column.example or "")
+            )
+
+    def add_import_errors(self, errors):
+        by_header = {self.fields[key].label: key for key in self.fields}
+        for error in errors:
+            key = by_header.get(error["column"])
+            self.add_error(key, error["reason"])  # key None: a form-wide error
+
+
+def hand_entry(request, kind):
+    """Enter one cash, goods or allocation row by hand (comms). A published day stays frozen: the
+    error names the last published day and asks for a correcting entry on a later day."""
+    require(request, PERM_IMPORT)
+    if kind not in importers.SPEC_OF_KIND:
+        raise Http404
+    if request.method == "POST":
+        form = HandEntryForm(request.POST, kind=kind)
+        if form.is_valid():
+            batch = importers.enter_by_hand(kind, form.cleaned_data, request.user)
+            if batch.status == ImportStatus.DONE:
+                messages.success(request, _("已录入：{number}").format(number=form.cleaned_data["number"]))
+                return redirect("ledger_admin:hand_entry", kind=kind)
+            form.add_import_errors(batch.errors)
+    else:
+        form = HandEntryForm(kind=kind)
+    return TemplateResponse(
+        request,
+        "ledger/admin/hand_entry.html",
+        {
+            "form": form,
+            "kind": kind,
+            "kinds": [(spec_kind, spec.name) for spec, spec_kind in importers.SHEETS],
+            "title": importers.SPEC_OF_KIND[kind].name,
+        },
+    )

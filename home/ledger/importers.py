@@ -55,6 +55,10 @@ def _number(value):
     return text.upper().replace(" ", "")
 
 
+def _number_or_none(value):
+    return _number(value) or None
+
+
 def _text(max_length):
     return lambda value: parse_text(value, max_length=max_length)
 
@@ -123,6 +127,7 @@ ALLOCATION_SHEET = SheetSpec(
         Column("purpose", "用途", _text(200), width=18, example="一线护理人员防护"),
         Column("approver", "审批人", _text(100), width=12, example="李四"),
         Column("issue_number", "问题编号", _text(20), required=False, width=14, example=""),
+        Column("designated_number", "定向捐赠编号", _number_or_none, required=False, width=16, example=""),
     ),
 )
 SHEETS = (
@@ -244,9 +249,26 @@ class LedgerImporter:
             workbook.close()
         return ImportOutcome(self.report, self.counts, self.skipped, self.total_rows)
 
+    def run_rows(self, rows):
+        """The same checks and writes as `run` for rows already parsed (`parse_row`): the admin's
+        hand entry. `rows` is [(kind, row_number, values)]; nothing is written on any error."""
+        try:
+            with transaction.atomic():
+                for spec, kind in SHEETS:
+                    self._rows(spec, kind, ((n, v) for k, n, v in rows if k == kind))
+                self._check_stock()
+                if self.report or self.dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
+        return ImportOutcome(self.report, self.counts, self.skipped, self.total_rows)
+
     def _sheet(self, workbook, spec, kind):
+        self._rows(spec, kind, read_sheet(workbook, spec, self.report))
+
+    def _rows(self, spec, kind, rows):
         pending = []
-        for row_number, values in read_sheet(workbook, spec, self.report):
+        for row_number, values in rows:
             self.total_rows += 1
             if self.total_rows % PROGRESS_EVERY == 0:
                 self.cache.set(progress_key(self.batch.pk), self.total_rows, 3600)
@@ -305,6 +327,7 @@ class LedgerImporter:
             for entry in LedgerEntry.objects.filter(number__in=numbers).select_related("donor")
         }
         issues = self._issues(pending) if kind == EntryKind.ALLOCATION else {}
+        designated = self._designated(pending) if kind == EntryKind.ALLOCATION else {}
         institutions = self._institutions(pending) if kind == EntryKind.ALLOCATION else {}
         channels = self._channels(pending) if kind != EntryKind.ALLOCATION else {}
         new_rows = []
@@ -336,6 +359,13 @@ class LedgerImporter:
             if issue_number and issue_number not in issues:
                 self._error(spec, row_number, "问题编号", _("未找到该问题编号"))
                 continue
+            designated_number = values.get("designated_number")
+            if designated_number and designated_number not in designated:
+                self._error(
+                    spec, row_number, "定向捐赠编号", _("未找到该定向捐赠（须为台账中填写了定向用途的捐赠）")
+                )
+                continue
+            values["designated_donation_id"] = designated.get(designated_number)
             new_rows.append((row_number, values, donor, issues.get(issue_number), institutions))
         if self.report:
             return
@@ -362,6 +392,7 @@ class LedgerImporter:
             row.update(
                 donor_id=donor_id,
                 issue_id=issue.pk if issue else None,
+                designated_donation_id=values.get("designated_donation_id"),
                 recipient_id=recipient.pk if recipient else None,
                 channel_id=channel.pk if channel else None,
                 batch_id=self.batch.pk,
@@ -380,6 +411,15 @@ class LedgerImporter:
         if not numbers:
             return {}
         return {issue.number: issue for issue in Issue.objects.filter(number__in=numbers)}
+
+    def _designated(self, pending):
+        numbers = {v.get("designated_number") for _r, v in pending if v.get("designated_number")}
+        if not numbers:
+            return {}
+        rows = LedgerEntry.objects.filter(
+            number__in=numbers, kind__in=[EntryKind.CASH, EntryKind.GOODS], corrects__isnull=True
+        ).exclude(purpose="")
+        return dict(rows.values_list("number", "pk"))
 
     def _institutions(self, pending):
         from snippets.models import Institution
@@ -505,6 +545,61 @@ def insert_returning_ids(model, rows):
             # Ids grow in insertion order; RETURNING itself does not promise an order.
             ids.extend(sorted(row[0] for row in cursor.fetchall()))
     return ids
+
+
+SPEC_OF_KIND = {kind: spec for spec, kind in SHEETS}
+
+
+def parse_row(kind, raw, report, row_number=1):
+    """Parse one row typed by hand ({column key: text}) with the sheet's own column parsers; bad
+    cells go to `report` under the column header, as an imported file's would. None if any is bad."""
+    spec = SPEC_OF_KIND[kind]
+    parsed, ok = {}, True
+    for column in spec.columns:
+        try:
+            parsed[column.key] = column.parse(raw.get(column.key))
+        except CellError as exc:
+            report.add(spec.name, row_number, column.header, str(exc))
+            ok = False
+    return parsed if ok else None
+
+
+def enter_by_hand(kind, raw, user):
+    """One ledger row entered in the admin, through the import's code path: the same parsers,
+    validation, masking inputs, receipt-number uniqueness, frozen-day and stock checks. Recorded as
+    a one-row ImportBatch (its provenance). Returns the batch: DONE, or FAILED with its errors."""
+    import hashlib
+    import json
+
+    canonical = json.dumps({"kind": kind, **raw}, ensure_ascii=False, sort_keys=True, default=str)
+    batch = ImportBatch.objects.create(
+        sha256=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        filename=str(_("手工录入")),
+        uploaded_by=user,
+        status=ImportStatus.RUNNING,
+    )
+    importer = LedgerImporter(batch)
+    values = parse_row(kind, raw, importer.report)
+    if values is not None:
+        importer.total_rows = 1
+        importer.run_rows([(kind, 1, values)])
+        if importer.skipped:
+            # The import skips an identical row already in the ledger; typed by hand it is a mistake.
+            spec = SPEC_OF_KIND[kind]
+            importer.report.add(spec.name, 1, spec.columns[0].header, _("单据编号已存在于台账中"))
+    if importer.report:
+        return finish(batch, ImportStatus.FAILED, str(_("录入未保存")), errors=importer.report.as_list())
+    counts = importer.counts
+    page_cache.invalidate()
+    return finish(
+        batch,
+        ImportStatus.DONE,
+        str(_("已录入 1 行")),
+        total_rows=1,
+        cash_count=counts[EntryKind.CASH],
+        goods_count=counts[EntryKind.GOODS],
+        allocation_count=counts[EntryKind.ALLOCATION],
+    )
 
 
 def run_import(batch, fileobj):

@@ -670,14 +670,21 @@ def latest_records():
 # --- Timeliness --------------------------------------------------------------------------------
 
 
+def undisclosed_entries(today=None, config=None):
+    """Records not disclosed within the limit (a queryset; the daily brief counts it)."""
+    today = today or timezone.localdate()
+    config = config or LedgerSettings.load()
+    disclose_by = today - dt.timedelta(days=config.disclose_within_days)
+    return LedgerEntry.objects.filter(frozen=False, entry_date__lt=disclose_by).order_by(
+        "entry_date", "number"
+    )
+
+
 def late_items(today=None):
     """Records not disclosed within the limit, and designated donations not yet allocated in time."""
     today = today or timezone.localdate()
     config = LedgerSettings.load()
-    disclose_by = today - dt.timedelta(days=config.disclose_within_days)
-    undisclosed = LedgerEntry.objects.filter(frozen=False, entry_date__lt=disclose_by).order_by(
-        "entry_date", "number"
-    )
+    undisclosed = undisclosed_entries(today, config)
     allocate_by = today - dt.timedelta(days=config.allocate_within_days)
     designated = (
         LedgerEntry.objects.filter(
@@ -686,20 +693,9 @@ def late_items(today=None):
         .exclude(purpose="")
         .order_by("entry_date", "number")
     )
-    # A designated donation counts as allocated once an allocation names its receipt number.
-    allocated_numbers = set(
-        LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION)
-        .exclude(purpose="")
-        .values_list("purpose", flat=True)
-    )
-    unallocated = [
-        entry for entry in designated if entry.number not in allocated_numbers and not _purpose_met(entry)
-    ]
+    # A designated donation counts as allocated once an allocation links it (designated_donation).
+    unallocated = list(designated.filter(designated_allocations__isnull=True).distinct())
     return {"undisclosed": undisclosed, "unallocated": unallocated}
-
-
-def _purpose_met(entry):
-    return LedgerEntry.objects.filter(kind=EntryKind.ALLOCATION, purpose__contains=entry.number).exists()
 
 
 def scheduled_draft(now=None, task=None):

@@ -7,15 +7,17 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin import messages
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.models import IndexView
+from wagtail.admin.panels import FieldPanel, FieldRowPanel
 from wagtail.admin.viewsets.base import ViewSet, ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
 
-from home.ledger import admin_views
-from home.ledger.models import DisclosurePage, DisclosureRecord, ImportBatch, LedgerEntry
-from snippets.views import PlainCellsMixin
+from home.ledger import admin_views, listing
+from home.ledger.models import DisclosurePage, DisclosureRecord, GoodsItem, ImportBatch, LedgerEntry
+from snippets.listing import swap_listing_urls
 
 
 class PermissionMenuItem(MenuItem):
@@ -53,6 +55,7 @@ class LedgerToolsViewSet(ViewSet):
     def get_urlpatterns(self):
         return [
             path("", admin_views.upload, name="upload"),
+            path("entry/<str:kind>/", admin_views.hand_entry, name="hand_entry"),
             path("batches/<int:pk>/", admin_views.batch_detail, name="batch"),
             path("template.xlsx", admin_views.template_download, name="template"),
             path("export.xlsx", admin_views.staff_export, name="export"),
@@ -108,13 +111,8 @@ class ReadOnlyViewSet(ModelViewSet):
     inspect_view_enabled = True
 
 
-class LedgerEntryIndexView(PlainCellsMixin, IndexView):
-    """The ledger listing, its field cells rendered without a template each (issue #8, measurement 9)."""
-
-
 class LedgerEntryViewSet(ReadOnlyViewSet):
     name = "ledger_entries"
-    index_view_class = LedgerEntryIndexView
     model = LedgerEntry
     icon = "list-ul"
     menu_label = _("台账记录")
@@ -149,6 +147,10 @@ class LedgerEntryViewSet(ReadOnlyViewSet):
     ]
     # Entries come from imports and correcting entries, not from a hand-edited form.
     form_fields = ["number"]
+
+    def get_urlpatterns(self):
+        # The listing page is our own (issue #16): Wagtail's generic one was 11-12x a bare table.
+        return swap_listing_urls(self, super().get_urlpatterns(), listing.LedgerEntryListingView)
 
 
 class ImportBatchViewSet(ReadOnlyViewSet):
@@ -204,3 +206,28 @@ def refuse_unbalanced_disclosure(request, page):
         return None
     messages.error(request, refusal)
     return redirect("wagtailadmin_pages:edit", page.pk)
+
+
+class GoodsItemViewSet(SnippetViewSet):
+    """The goods catalogue with its shortage thresholds: administrators edit it (the supplies
+    loop's low-code rule), comms and leadership read it."""
+
+    model = GoodsItem
+    icon = "clipboard-list"
+    menu_label = _("物资目录")
+    menu_order = 208
+    add_to_admin_menu = True
+    list_display = ["name", "specification", "standard", "unit", "shortage_threshold_days", "active"]
+    list_filter = ["category", "active"]
+    search_fields = ["name", "specification", "standard"]
+    search_backend_name = None
+    panels = [
+        FieldRowPanel([FieldPanel("name"), FieldPanel("category")]),
+        FieldRowPanel([FieldPanel("specification"), FieldPanel("standard"), FieldPanel("unit")]),
+        FieldRowPanel(
+            [FieldPanel("shortage_threshold_days"), FieldPanel("active"), FieldPanel("sort_order")]
+        ),
+    ]
+
+
+register_snippet(GoodsItemViewSet)

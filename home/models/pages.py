@@ -99,6 +99,20 @@ class HomePage(Page):
 
             raise ValidationError({"hero_alt": _("请为头图填写替代文字。")})
 
+    def route(self, request, path_components):
+        # /disclosures/<day>/...: the day page in one query, matched on its full URL path (the index
+        # and the day are the first two slugs), where Wagtail's walk costs four (each level as a
+        # Page, then its specific row). Like Wagtail's, only the page served must be live, and its
+        # view restrictions are checked before it is served. Anything else: Wagtail's routing.
+        if len(path_components) >= 2:
+            from home.ledger.models import DisclosurePage
+
+            url_path = f"{self.url_path}{path_components[0]}/{path_components[1]}/"
+            day = DisclosurePage.objects.filter(url_path=url_path, depth=self.depth + 2).first()
+            if day is not None:
+                return day.route(request, path_components[2:])
+        return super().route(request, path_components)
+
     @property
     def totals(self):
         from home.totals import public_totals

@@ -9,7 +9,9 @@ from .checklists import ChecklistItem, ChecklistTemplate
 from .inspections import ChecklistAnswer, InspectionRound, Visit
 from .institutions import InspectorProfile, Institution
 from .issues import Issue, IssueNumberCounter
+from .offline import OfflineOperation, OfflineOperationKind
 from .photos import Photo, private_storage
+from .supplies import StockLine, StockReport, StockReportRevision, SupplyShortage
 
 __all__ = [
     "Attachment",
@@ -25,4 +27,10 @@ __all__ = [
     "Issue",
     "IssueCategory",
     "IssueNumberCounter",
+    "OfflineOperation",
+    "OfflineOperationKind",
+    "StockLine",
+    "StockReport",
+    "StockReportRevision",
+    "SupplyShortage",
 ]

@@ -98,6 +98,9 @@ class Visit(ClusterableModel):
         db_index=True,
     )
     notes = models.TextField(_("检查情况"), blank=True)
+    # Bumped by every write of the checklist or the state (snippets.services): an offline client
+    # sends the version it saw, and a different one is a conflict, never an overwrite.
+    version = models.PositiveIntegerField(_("版本"), default=0, editable=False)
     completed_at = models.DateTimeField(_("完成时间"), null=True, blank=True, editable=False)
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -37,6 +37,8 @@ MODULES = [
     ("workflows", "tests.bench.bench_workflows"),  # 6, 7
     ("dashboard", "tests.bench.bench_dashboard"),  # 8
     ("public", "tests.bench.bench_public"),  # 3, 4
+    ("proxy", "tests.bench.bench_proxy"),  # 10 (nginx in front of gunicorn; skipped without nginx)
+    ("supplies", "tests.bench.bench_supplies"),  # issue #14: the shortage sweep
 ]
 
 

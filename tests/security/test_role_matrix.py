@@ -37,26 +37,41 @@ this file's reading of the advisory class, exercised by a row of the matrix or a
   "user bulk delete" row.
 """
 
+import contextlib
+import datetime as dt
+import html
+import io
+import json
+import re
+import zipfile
+
 import pytest
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.urls import reverse
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from wagtail.admin.views.bulk_action.registry import bulk_action_registry
 from wagtail.documents import get_document_model
 from wagtail.models import Page, Revision
 from wagtail.snippets.models import get_snippet_models
 
-from home.ledger.models import LedgerSettings
+from home.ledger.models import DonorPrivate, GoodsItem, LedgerSettings
 from home.models import DonationChannel
-from snippets.models import Attachment, Photo
+from snippets import permissions
+from snippets.models import Attachment, ChecklistItem, Photo
 from tests.home.factories import qr_image
 from tests.security.conftest import ANONYMOUS, ROLE_KEYS
 from tests.snippets.factories import make_jpeg
 from workflows import roles
+from workflows.brief.service import build_daily_brief
 from workflows.models import WorkflowSettings
 
 pytestmark = pytest.mark.django_db
+
+BRIEF_DAY = dt.date(2026, 12, 3)
 
 COMMS = roles.COMMUNICATIONS
 INSPECTOR = roles.INSPECTOR
@@ -100,6 +115,7 @@ ADMIN_ONLY = expect()
 MEDIA_ROLES = expect(comms="ok", leader="ok")  # collection permissions on images and documents
 PAGE_EDITORS = expect(comms="ok", leader="ok")  # add/change_page on the tree root
 PUBLIC = expect(anonymous="ok", comms="ok", inspector="ok", unit="ok", leader="ok")
+INSPECTORS_ONLY = expect(inspector="ok", admin="denied")
 # Django's admin admits staff only; everyone else is sent to its login page.
 DJANGO_ADMIN = expect(comms="login", inspector="login", unit="login", leader="login")
 
@@ -147,6 +163,7 @@ def world(demo):
         "channel": channel,
         "channel_revisions": channel_revisions,
         "user": demo[COMMS],
+        "brief": build_daily_brief(BRIEF_DAY),
     }
 
 
@@ -175,7 +192,13 @@ def surfaces(world):
          expect(inspector="ok", leader="ok", admin="denied")),
         ("issue import", "get", "/admin/inspections/issues/import/", None, expect(inspector="ok")),
         ("visits", "get", "/admin/inspections/visits/", None, expect(inspector="ok", unit="ok", leader="ok")),
+        # Daily stock reports: everyone reads them (scoped); only units file, for their own institutions.
+        ("stock reports", "get", "/admin/supplies/", None, EVERYONE),
+        ("stock report form", "get", "/admin/supplies/report/", None, expect(unit="ok", admin="denied")),
+        ("allocation proposal", "get", f"/admin/supplies/proposals/{GoodsItem.objects.first().pk}/", None,
+         expect(comms="ok", admin="denied")),
         ("ledger upload", "get", "/admin/ledger/", None, expect(comms="ok")),
+        ("ledger hand entry", "get", "/admin/ledger/entry/goods/", None, expect(comms="ok")),
         ("ledger staff export", "get", "/admin/ledger/export.xlsx", None, expect(comms="ok")),
         # Settings (GHSA-c2xx-cjmh-9q8f).
         ("ledger settings", "get", ledger_settings, None, ADMIN_ONLY),
@@ -228,6 +251,21 @@ def surfaces(world):
          expect(anonymous="denied", inspector="ok", unit="ok", leader="ok")),
         ("issue attachment", "get", f"/inspection-attachments/{world['attachment'].pk}/", None,
          expect(anonymous="denied", inspector="ok", unit="ok", leader="ok")),
+        # The inspectors' offline page (issue #17): inspectors only, administrators included in the
+        # refusal; its data answers 401 rather than a login redirect (it is fetched by script).
+        ("offline inspection page", "get", "/inspect/", None, INSPECTORS_ONLY),
+        ("offline inspection data", "get", "/inspect/data.json", None, {**INSPECTORS_ONLY, ANONYMOUS: "401"}),
+        ("offline sync", "post", "/inspect/sync/", {"payload": "{}"},
+         {**INSPECTORS_ONLY, ANONYMOUS: "401", INSPECTOR: "400"}),
+        # The daily brief: the kept bureau-wide one is leadership's (its Wagtail serve URL answers
+        # anonymous visitors 404); every inspection role downloads its own scoped one.
+        ("daily brief document", "get", get_document_model().objects.get(pk=world["brief"]["document"]).url,
+         None, expect(anonymous="denied", leader="ok")),
+        ("daily brief of a day", "get", f"/admin/brief/{BRIEF_DAY:%Y-%m-%d}.docx", None, expect(leader="ok")),
+        ("own daily brief", "get", "/admin/brief/mine.docx", None,
+         expect(inspector="ok", unit="ok", leader="ok")),
+        ("daily brief build now", "post", "/admin/brief/build/", {},
+         expect(leader="redirect:/admin/dashboard/", admin="redirect:/admin/dashboard/")),
         # Django admin for django_q.
         ("django admin", "get", "/django-admin/", None, DJANGO_ADMIN),
         ("django_q schedules", "get", "/django-admin/django_q/schedule/", None, DJANGO_ADMIN),
@@ -421,3 +459,283 @@ def test_bulk_actions_choosers_scope_and_crafted_posts(client_for, demo, world):
     check_page_and_image_bulk_actions_by_roles_without_the_permission_change_nothing(client_for, world)
     check_choosers_list_nothing_to_roles_without_media_permissions(client_for, world)
     check_crafted_posts_of_restricted_fields_change_nothing(client_for, demo, world)
+
+
+# Which records does a page NAME? (issue #18) --------------------------------------------------------
+#
+# Every routed admin URL is crawled from the URL resolver (nothing listed by hand), its parameters
+# filled with ids of records outside the role's scope, bulk actions with `?id=all` and explicit ids,
+# listings also as exports and searches; each body is searched for the names, numbers and titles of
+# the records the role must not see (built from the database with `snippets.permissions`).
+# Inspectors, leadership and administrators see every inspection record, so they have nothing to
+# leak here; their status codes are the matrix above.
+
+LEAK_ROLES = (ANONYMOUS, COMMS, UNIT)
+# A GET that ends the session would make the rest of a role's crawl anonymous; Wagtail's
+# "failwhale" raises on purpose.
+SKIPPED_URL_NAMES = {"wagtailadmin_logout", "wagtailadmin_error_test"}
+_PARAM = re.compile(r"<(?:(?P<conv>\w+):)?(?P<name>\w+)>|\(\?P<(?P<rname>\w+)>[^)]*\)")
+
+
+def _admin_routes():
+    """(route, URLPattern) of every routed URL under /admin/ and the API (/api/v2/, which serves
+    issues per user), walking the resolver."""
+
+    def walk(patterns, prefix):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern):
+                yield prefix + str(entry.pattern), entry
+
+    return [
+        (route, entry)
+        for route, entry in walk(get_resolver().url_patterns, "")
+        if route.startswith(("admin/", "api/v2/"))
+    ]
+
+
+def _view_model(entry):
+    callback = entry.callback
+    model = getattr(callback, "view_initkwargs", {}).get("model")
+    view_class = getattr(callback, "view_class", None)
+    model = model or getattr(view_class, "model", None)
+    return model if isinstance(model, type) and issubclass(model, Model) else None
+
+
+def forbidden_records(user):
+    """{needle: what it names} for the scoped records outside `user`'s scope (anonymous: all), and
+    donors' private numbers for a user without the permission to see them."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = user or AnonymousUser()
+    hidden, shown = {}, set()
+    fields = {
+        "snippets.institution": lambda record: [record.name],
+        "snippets.inspectionround": lambda record: [record.name],
+        "snippets.visit": lambda record: [str(record)],
+        "snippets.issue": lambda record: [record.number, record.title],
+    }
+    for model, scope in permissions.SCOPES.items():
+        label = model._meta.label_lower
+        visible = set(scope(user).values_list("pk", flat=True))
+        for record in model.objects.all():
+            texts = fields[label](record)
+            if record.pk in visible:
+                shown.update(texts)
+            else:
+                for text in texts:
+                    hidden.setdefault(text, f"{label} {record.pk}")
+    # Donors' phone and ID numbers never leave the admin, and inside it only roles with the permission
+    # see them (no request more: the same pages are searched for them).
+    if not user.has_perm("ledger.view_donorprivate"):
+        for private in DonorPrivate.objects.all():
+            for text in (private.phone, private.id_number):
+                if text:
+                    hidden.setdefault(text, f"ledger.donorprivate {private.pk}")
+    # Issues raised from a checklist carry the item's text as their title: template text, not a record.
+    shown.update(ChecklistItem.objects.values_list("text", flat=True))
+    # A text that is also (part of) something the user may see proves nothing.
+    return {
+        needle: what
+        for needle, what in hidden.items()
+        if len(needle) >= 4 and not any(needle in text for text in shown)
+    }
+
+
+def out_of_scope_ids(user):
+    """{model: [ids outside the user's scope]}: the two lowest and two highest of each scoped model
+    (the highest are the latest records, e.g. the coming unannounced round and its visits)."""
+    from django.contrib.auth.models import AnonymousUser
+
+    user = user or AnonymousUser()
+    found = {}
+    for model, scope in permissions.SCOPES.items():
+        outside = model.objects.exclude(pk__in=scope(user).values("pk")).values_list("pk", flat=True)
+        ids = list(outside.order_by("pk")[:2]) + list(outside.order_by("-pk")[:2])
+        found[model] = sorted(set(ids))
+    return found
+
+
+def in_scope_ids(user):
+    """{model: [the lowest and highest id the user may see]}: their pages must not name the rest
+    (a usage or history view of one's own institution listing a hidden visit)."""
+    found = {}
+    for model, scope in permissions.SCOPES.items():
+        visible = scope(user).values_list("pk", flat=True) if user else model.objects.none()
+        found[model] = sorted({*visible.order_by("pk")[:1], *visible.order_by("-pk")[:1]})
+    return found
+
+
+def _body_text(response):
+    """The response's text as a reader would see it: HTML unescaped, JSON decoded, XLSX unzipped."""
+    content_type = response.get("Content-Type", "")
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            content = b"".join(archive.read(name) for name in archive.namelist() if name.endswith(".xml"))
+    text = content.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        with contextlib.suppress(ValueError):
+            text = json.dumps(json.loads(text), ensure_ascii=False)
+    return html.unescape(html.unescape(text))
+
+
+def crawl_urls(role_user, demo):
+    """Every admin URL to fetch for one role, filled with that role's out-of-scope ids."""
+    from wagtail.models import Page
+
+    outside = out_of_scope_ids(role_user)
+    inside = in_scope_ids(role_user)
+    first_ids = {}
+
+    def ids_for(model, with_visible=False):
+        if model in outside:
+            return (outside[model] + (inside[model] if with_visible else [])) or [0]
+        if model not in first_ids:
+            first_ids[model] = model.objects.order_by("pk").values_list("pk", flat=True).first() or 0
+        return [first_ids[model]]
+
+    page_id = ids_for(Page)[0]
+    # Searches that match out-of-scope records too (the start of their names and numbers).
+    search_terms = sorted({text[:2] for text in forbidden_records(role_user)} - {""})[:3]
+    scoped_labels = [(m._meta.app_label, m._meta.model_name) for m in permissions.SCOPES]
+    # Listing filters by related record, e.g. ?institution=<id>, with the name of the foreign key.
+    filter_ids = {
+        {"inspectionround": "inspection_round"}.get(model._meta.model_name, model._meta.model_name): ids
+        for model, ids in outside.items()
+        if ids
+    }
+    urls = []
+    for route, entry in _admin_routes():
+        if entry.name in SKIPPED_URL_NAMES:
+            continue
+        params = [
+            (m["conv"] or ("regex" if m["rname"] else "str"), m["name"] or m["rname"])
+            for m in _PARAM.finditer(route)
+        ]
+        model = _view_model(entry)
+        names = [name for _conv, name in params]
+        # One set of values per variant; each variant is a dict of parameter values.
+        variants = [{}]
+        if "app_label" in names and "action" in names:  # bulk actions: every registered one
+            variants = []
+            for app_model in apps.get_models():
+                app_label, model_name = app_model._meta.app_label, app_model._meta.model_name
+                for action in bulk_action_registry.get_bulk_actions_for_model(app_label, model_name):
+                    base = {"app_label": app_label, "model_name": model_name, "action": action.action_type}
+                    variants.append(
+                        {**base, "?": "id=all" + (f"&childOf={page_id}" if app_model is Page else "")}
+                    )
+                    ids = "&".join(f"id={pk}" for pk in ids_for(app_model))
+                    variants.append({**base, "?": ids})
+        else:
+            for conv, name in params:
+                expanded = []
+                for variant in variants:
+                    if name in ("pk", "object_id") and model is not None:
+                        values = ids_for(model, with_visible=True)
+                    elif name in ("pk", "object_id"):  # our own function views: any scoped record
+                        values = sorted({pk for ids in outside.values() for pk in ids}) or [0]
+                    elif "page" in name or name == "destination_id":
+                        values = [page_id]
+                    elif name in ("app_label", "app_name", "content_type_app_name"):
+                        values = [app for app, _m in scoped_labels]
+                    elif name in ("model_name", "content_type_model_name"):
+                        values = None  # paired with the app label below
+                    elif name.startswith("revision_id"):
+                        values = ["earliest" if name.endswith("_a") else "latest"] if conv == "regex" else [1]
+                    elif conv in ("int",):
+                        values = [1]
+                    else:
+                        values = ["all" if name == "name" else "original" if name == "filter_spec" else "x"]
+                    if values is None:
+                        expanded.append(variant)
+                        continue
+                    for value in values:
+                        expanded.append({**variant, name: value})
+                variants = expanded
+            # app label / model name pairs: the scoped models.
+            if any(name in ("model_name", "content_type_model_name") for name in names):
+                paired = []
+                for variant in variants:
+                    for app, model_name in scoped_labels:
+                        filled = dict(variant)
+                        for key in ("app_label", "app_name", "content_type_app_name"):
+                            if key in filled:
+                                filled[key] = app
+                        for key in ("model_name", "content_type_model_name"):
+                            if key in names:
+                                filled[key] = model_name
+                        paired.append(filled)
+                variants = list({json.dumps(v, sort_keys=True): v for v in paired}.values())
+        view_class = getattr(entry.callback, "view_class", None)
+        for variant in variants:
+            path = "/" + route
+            for match in list(_PARAM.finditer(route))[::-1]:
+                name = match["name"] or match["rname"]
+                path = path[: match.start() + 1] + str(variant.get(name, "")) + path[match.end() + 1 :]
+            path = path.replace("^", "").replace("$", "").replace("\\", "")
+            query = variant.get("?")
+            urls.append(f"{path}?{query}" if query else path)
+            if not params and view_class is not None and getattr(view_class, "list_export", None):
+                urls += [f"{path}?export=csv", f"{path}?export=xlsx"]
+            if params:
+                continue
+            if "choose" in route or "search" in route or getattr(view_class, "search_fields", None):
+                urls += [f"{path}?q={term}" for term in search_terms]
+            if "chosen" in route and model in outside:  # chosen-multiple: explicit ids
+                urls.append(f"{path}?" + "&".join(f"id={pk}" for pk in ids_for(model, with_visible=True)))
+            if getattr(view_class, "filterset_class", None) is not None:  # a filter naming a hidden record
+                urls += [f"{path}?{name}={ids[0]}" for name, ids in filter_ids.items()]
+    return urls
+
+
+def test_no_admin_url_names_a_record_outside_the_role_s_scope(client_for, demo, world):
+    """Crawl every routed admin URL as each role with a scope and look for out-of-scope records."""
+    leaks, crashes, fetched = [], [], 0
+    for role in LEAK_ROLES:
+        user = demo.get(role)
+        needles = forbidden_records(user)
+        assert needles or role == ANONYMOUS, f"the demo data hides records from {role}"
+        client = client_for(role)
+        for url in crawl_urls(user, demo):
+            fetched += 1
+            try:
+                response = client.get(url)
+            except Exception as exc:  # reported with its URL below, not as a bare traceback
+                crashes.append(f"[{role}] GET {url} raised {type(exc).__name__}: {exc}")
+                continue
+            if response.status_code != 200:
+                continue
+            body = _body_text(response)
+            named = [f"{needle!r} ({what})" for needle, what in needles.items() if needle in body]
+            if named:
+                leaks.append(
+                    f"[{role}] GET {url} names {len(named)} out-of-scope record(s): {', '.join(named[:5])}"
+                )
+        if user is not None:
+            assert client.get("/admin/").status_code == 200, f"{role}'s session survived the crawl"
+    assert fetched > 500, "the crawl reached the admin URLs"
+    assert not leaks and not crashes, "\n".join(
+        leaks
+        + (["Views that crashed on a crafted URL (bad input must be a clear 4xx):"] if crashes else [])
+        + crashes
+    )
+
+
+def test_every_registered_bulk_action_is_scoped():
+    """A bulk action registered later (ours or Wagtail's) must go through snippets/admin_scope.py."""
+    from snippets.admin_scope import ScopedBulkActionMixin
+
+    unscoped = [
+        f"{app_model._meta.label_lower} {action.action_type}: {action.__module__}.{action.__name__}"
+        for app_model in apps.get_models()
+        for action in bulk_action_registry.get_bulk_actions_for_model(
+            app_model._meta.app_label, app_model._meta.model_name
+        )
+        if not issubclass(action, ScopedBulkActionMixin)
+    ]
+    assert not unscoped, (
+        "bulk actions not scoped (add them to admin_scope.WAGTAIL_BULK_ACTIONS):\n" + "\n".join(unscoped)
+    )

@@ -133,6 +133,9 @@ def test_the_draw_refuses_when_only_same_township_inspectors_remain(make_user):
 
 def test_an_inspector_draws_a_round_from_the_admin_and_sees_the_commitment(client, setting, users):
     inspection_round, _institutions, _inspectors = setting
+    # A round still under way: its seed is not shown (the factory's dates lie in the past by now).
+    inspection_round.ends_on = inspection_round.ends_on.replace(year=2099)
+    inspection_round.save()
     url = reverse("snippets_round_draw", args=[inspection_round.pk])
     client.force_login(users[roles.INSPECTOR])
     assert '<button type="submit" class="button">抽取并封存' in client.get(url).content.decode()
@@ -198,11 +201,16 @@ def test_the_public_draw_record_shows_the_commitment_then_the_seed_after_the_rou
     inspection_round.refresh_from_db()
     sealed = client.get(url).json()
     assert sealed["commitment"] == inspection_round.draw_commitment
-    assert "seed" not in sealed and "result" not in sealed and "name" not in sealed
+    # Nothing that dates or names the coming round (issue #18): only the commitment and its rule.
+    assert set(sealed) == {"round", "commitment", "algorithm"}
+    assert "2099" not in client.get(url).content.decode()
 
     inspection_round.starts_on = inspection_round.starts_on.replace(year=2020)
     inspection_round.ends_on = inspection_round.starts_on
     inspection_round.save()
     revealed = client.get(url).json()
     assert revealed["seed"] == "public-seed"
+    assert revealed["mode"] == RoundMode.UNANNOUNCED
+    assert revealed["ends_on"] == inspection_round.ends_on.isoformat()
+    assert revealed["sealed_at"] and revealed["name"] == inspection_round.name
     assert services.verify_published_draw(revealed["seed"], revealed["result"], revealed["commitment"])

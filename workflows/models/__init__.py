@@ -4,6 +4,7 @@ the working-day calendar's overrides, task attempt counters and the admin-editab
 One module per family; the names are re-exported here.
 """
 
+from .brief import DailyBrief
 from .calendar import CalendarDay, CalendarYear
 from .log import StageTransition
 from .notifications import Notification
@@ -13,6 +14,7 @@ from .tasks import TaskAttempt
 
 __all__ = [
     "CalendarDay",
+    "DailyBrief",
     "CalendarYear",
     "DeadlineReminder",
     "Escalation",

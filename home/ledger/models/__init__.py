@@ -4,6 +4,10 @@ Append-only rules are enforced by database triggers created in migration 0001 (S
 PostgreSQL): a frozen LedgerEntry and every DisclosureRecord reject UPDATE and DELETE.
 """
 
+from home.ledger.models.catalogue import (  # noqa: F401
+    DEFAULT_SHORTAGE_THRESHOLD_DAYS,
+    GoodsItem,
+)
 from home.ledger.models.disclosure import (  # noqa: F401
     GENESIS_DIGEST,
     DisclosureApprovalTask,

@@ -235,6 +235,17 @@ class LedgerEntry(models.Model):
         related_name="ledger_allocations",
     )
     approver = models.CharField(_("审批人"), max_length=100, blank=True)
+    # The designated (定向) donation this allocation carries out: the timeliness monitor reads
+    # this link (services.late_items) instead of searching purpose texts for receipt numbers.
+    designated_donation = models.ForeignKey(
+        "self",
+        verbose_name=_("对应的定向捐赠"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="designated_allocations",
+        limit_choices_to={"kind__in": ["cash", "goods"]},
+    )
     # Corrections.
     corrects = models.ForeignKey(
         "self",
