@@ -14,7 +14,8 @@ LINE_KEY = re.compile(r"^goods-(\d+)-(on_hand|daily_use)$")
 
 class StockReportForm(forms.Form):
     institution = forms.ModelChoiceField(label=_("机构"), queryset=None, empty_label=None)
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    # ISO format: an <input type=date> shows nothing for a localised date.
+    day = forms.DateField(label=_("日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}))
     staff_count = forms.CharField(
         label=_("工作人员数"), widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
     )

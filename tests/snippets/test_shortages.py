@@ -160,3 +160,35 @@ def test_the_sweep_is_a_constant_number_of_queries_at_any_size(django_assert_num
     assert small == large
     with django_assert_num_queries(small[1]):
         stock.evaluate_shortages()
+
+
+@pytest.mark.django_db
+def test_an_administrator_edits_the_threshold_in_the_admin_and_the_rule_follows_it(client, users, masks):
+    home = InstitutionFactory()
+    put_reports([home], [masks], TODAY, on_hand=40, daily_use=10)  # 4 days
+    assert stock.evaluate_shortages()["raised"] == 0
+    client.force_login(users["administrator"])
+    url = f"/admin/snippets/ledger/goodsitem/edit/{masks.pk}/"
+    form = client.get(url)
+    assert form.status_code == 200 and "短缺阈值（可用天数）" in form.content.decode()
+    data = {
+        "name": masks.name,
+        "category": masks.category,
+        "specification": masks.specification,
+        "standard": masks.standard,
+        "unit": masks.unit,
+        "shortage_threshold_days": "5",
+        "active": "on",
+        "sort_order": "0",
+    }
+    assert client.post(url, data).status_code == 302
+    assert GoodsItem.objects.get(pk=masks.pk).shortage_threshold_days == 5
+    assert stock.evaluate_shortages()["raised"] == 1
+    # Zero days is refused by the form, naming the field.
+    response = client.post(url, {**data, "shortage_threshold_days": "0"})
+    assert response.status_code == 200
+    assert GoodsItem.objects.get(pk=masks.pk).shortage_threshold_days == 5
+    # Other roles cannot change it.
+    client.force_login(users["communications"])
+    client.post(url, {**data, "shortage_threshold_days": "9"})
+    assert GoodsItem.objects.get(pk=masks.pk).shortage_threshold_days == 5

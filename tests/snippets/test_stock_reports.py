@@ -55,10 +55,12 @@ def field(goods, name):
 
 @pytest.mark.django_db
 def test_a_unit_files_todays_report_and_sees_days_of_cover(client, users, home, masks, suits):
+    InstitutionFactory(name="西河镇敬老院")
     client.force_login(users[roles.RESPONSIBLE_UNIT])
     page = client.get(FORM)
     assert page.status_code == 200
     assert "东山乡敬老院" in page.content.decode()
+    assert "西河镇敬老院" not in page.content.decode()  # only its own institutions to choose from
     assert "GB 19083-2010" in page.content.decode()  # the product standard tells N95 from KN95
 
     data = post_data(home, **{field(masks, "on_hand"): "300", field(masks, "daily_use"): "60"})

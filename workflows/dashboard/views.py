@@ -21,7 +21,7 @@ from snippets.models import Issue
 from snippets.permissions import institutions_for
 from workflows import roles
 from workflows.choices import Stage
-from workflows.dashboard import cache, charts, exports, queries
+from workflows.dashboard import cache, charts, exports, queries, supplies
 from workflows.dashboard.forms import AllocationForm
 from workflows.dashboard.queries import DashboardScope
 
@@ -148,6 +148,11 @@ def dashboard(request):
         else None,
         "download_all": reverse("workflows_dashboard:export_all") + query,
         "today": scope.today,
+        # The supplies loop (issue #14): its own module, so the daily brief can call it too. Shown
+        # with the inspection figures (comms' dashboard stays donations only; they have /supplies/).
+        "supplies": supplies.supplies_figures(scope.institution or request.user, today=scope.today)
+        if scope.shows_inspections
+        else None,
     }
     return TemplateResponse(request, "workflows/dashboard/dashboard.html", context)
 

@@ -13,6 +13,8 @@ SEEDERS = (
     "snippets.demo.seed_inspections",
     "home.ledger.demo.seed_ledger",
     "workflows.demo_rectification.seed_rectification",
+    # After the rectification demo, which moves the issues it finds along the stages.
+    "snippets.demo_supplies.seed_supplies",
 )
 
 

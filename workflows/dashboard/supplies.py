@@ -1,0 +1,128 @@
+"""The supplies loop's dashboard figures: days of cover by institution (rural/urban, public/private),
+overdue stock reports, open shortages and what was allocated to them.
+
+`supplies_figures(scope)` is the one entry point (the dashboard section and, later, the daily brief):
+`scope` is a user (their institutions, `snippets.permissions.institutions_for`) or a queryset of
+institutions. A fixed number of queries whatever the number of institutions.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db.models import F, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from home.ledger.models import EntryKind, LedgerEntry
+from snippets.choices import Area, InstitutionKind
+from snippets.models import Institution, StockLine, SupplyShortage
+
+
+def _institutions(scope):
+    if isinstance(scope, QuerySet):
+        return scope
+    if isinstance(scope, Institution):
+        return Institution.objects.filter(pk=scope.pk)
+    from snippets.permissions import institutions_for
+
+    return institutions_for(scope)
+
+
+def group_of(institution):
+    area = "rural" if institution["area"] == Area.RURAL else "urban"
+    owner = "private" if institution["kind"] == InstitutionKind.PRIVATE_ELDER_CARE else "public"
+    return area, owner
+
+
+def supplies_figures(scope, today=None):
+    """{"institutions": [...], "groups": {...}, "overdue": [...], "shortages": [...],
+    "allocated": [...]} for the institutions of `scope`."""
+    from snippets.stock import LOOKBACK_DAYS, overdue_before
+
+    today = today or timezone.localdate()
+    institutions = list(
+        _institutions(scope).order_by("township", "name").values("pk", "name", "area", "kind", "township")
+    )
+    ids = [row["pk"] for row in institutions]
+    # The latest line of each institution x item over the lookback window (one query).
+    latest = (
+        StockLine.objects.filter(
+            report__institution_id__in=ids,
+            report__day__gte=today - dt.timedelta(days=LOOKBACK_DAYS),
+            report__day__lte=today,
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("report__institution_id"), F("goods_id")],
+                order_by=F("report__day").desc(),
+            )
+        )
+        .filter(rank=1)
+        .values_list("report__institution_id", "goods__name", "report__day", "on_hand", "daily_use")
+    )
+    lowest, last_day = {}, {}
+    for institution_id, goods_name, day, on_hand, daily_use in latest:
+        cover = on_hand / daily_use
+        if institution_id not in lowest or cover < lowest[institution_id][1]:
+            lowest[institution_id] = (goods_name, cover)
+        last_day[institution_id] = max(day, last_day.get(institution_id, day))
+    overdue_day = overdue_before(today)
+
+    rows, groups = [], defaultdict(list)
+    for institution in institutions:
+        area, owner = group_of(institution)
+        goods_name, cover = lowest.get(institution["pk"], (None, None))
+        day = last_day.get(institution["pk"])
+        row = {
+            **institution,
+            "area_group": area,
+            "owner_group": owner,
+            "lowest_goods": goods_name,
+            "lowest_cover": round(cover, 1) if cover is not None else None,
+            "last_report": day,
+            "overdue": day is None or day < overdue_day,
+        }
+        rows.append(row)
+        if cover is not None:
+            groups[(area, owner)].append(cover)
+    group_rows = {
+        key: {
+            "institutions": len(values),
+            "lowest": round(min(values), 1),
+            "mean": round(sum(values) / len(values), 1),
+        }
+        for key, values in groups.items()
+    }
+
+    shortages = list(
+        SupplyShortage.objects.filter(institution_id__in=ids, closed_at__isnull=True)
+        .select_related("goods", "issue")
+        .order_by("opened_at")
+        .values(
+            "pk",
+            "institution__name",
+            "goods__name",
+            "goods__unit",
+            "issue_id",
+            "issue__number",
+            "on_hand",
+            "daily_use",
+        )
+    )
+    allocated = list(
+        LedgerEntry.objects.filter(
+            kind=EntryKind.ALLOCATION, issue__supply_shortage__institution_id__in=ids, quantity__isnull=False
+        )
+        .values("recipient_name", "item", "unit")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("recipient_name", "item")
+    )
+    return {
+        "today": today,
+        "institutions": rows,
+        "groups": group_rows,
+        "overdue": [row for row in rows if row["overdue"]],
+        "shortages": shortages,
+        "allocated": allocated,
+    }
