@@ -290,18 +290,12 @@ def _request_is_cacheable(request):
 
 
 def _response_is_cacheable(request, response):
-    if response.status_code != 200 or response.streaming or response.cookies:
-        return False
-    cache_control = response.get("Cache-Control", "")
-    if any(word in cache_control for word in REFUSING_CACHE_CONTROL):
-        return False
-    session = getattr(request, "session", None)
-    if session is not None and session.modified:
-        return False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return False
-    return len(response.content) <= settings.PAGE_CACHE_MAX_BYTES
+    # The in-process cache keeps only full pages, within its size limit.
+    return (
+        response.status_code == 200
+        and _response_is_public(request, response)
+        and len(response.content) <= settings.PAGE_CACHE_MAX_BYTES
+    )
 
 
 class AnonymousPageCacheMiddleware:

@@ -6,18 +6,17 @@ groups (Wagtail collection privacy covers documents), because it names responsib
 
 import io
 
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, CollectionViewRestriction
 
 from snippets.models import Issue
 from workflows import roles
 from workflows.ledger import ledger_filename, write_ledger
 from workflows.models import WorkflowSettings
+from workflows.private_collections import private_collection
 
 COLLECTION_NAME = "整改台账（内部）"
 DOCUMENT_TITLE = "整改台账（最新）"
@@ -25,15 +24,7 @@ READER_ROLES = (roles.LEADERSHIP, roles.INSPECTOR, roles.ADMINISTRATOR)
 
 
 def ledger_collection():
-    root = Collection.get_first_root_node()
-    collection = root.get_children().filter(name=COLLECTION_NAME).first()
-    if collection is None:
-        collection = root.add_child(name=COLLECTION_NAME)
-    restriction, _created = CollectionViewRestriction.objects.get_or_create(
-        collection=collection, defaults={"restriction_type": CollectionViewRestriction.GROUPS}
-    )
-    restriction.groups.set(Group.objects.filter(name__in=[roles.group_name(key) for key in READER_ROLES]))
-    return collection
+    return private_collection(COLLECTION_NAME, READER_ROLES)
 
 
 @transaction.atomic

@@ -28,7 +28,7 @@ from pathlib import Path
 from django.test.utils import override_settings
 
 from tests.bench.core import BASE_DIR, info, ratio_at_least
-from tests.load.server import HOST, Gunicorn, free_port, production_env
+from tests.load.server import HOST, Gunicorn, free_port, http_get, production_env
 from tests.processes import stop_process_group
 
 DAY_ONE = dt.date(2020, 2, 3)
@@ -204,15 +204,7 @@ class Nginx:
             self.log.close()
 
     def get(self, path, headers=None):
-        import http.client
-
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        try:
-            connection.request("GET", path, headers={"Host": HOST, **(headers or {})})
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            connection.close()
+        return http_get(self.port, path, headers)
 
 
 def load(port, paths, duration, headers=None, workdir=None):

@@ -69,6 +69,17 @@ def collectstatic(env):
     )
 
 
+def http_get(port, path, headers=None):
+    """(status, headers dict, body bytes) of one GET to HOST:port (gunicorn, or nginx in front)."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=30)
+    try:
+        connection.request("GET", path, headers={"Host": HOST, **(headers or {})})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
 class Gunicorn:
     def __init__(self, env, workers=2, port=None, log_path=None):
         self.env = env
@@ -115,14 +126,7 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn did not answer in {timeout} s:\n{self.read_log()}")
 
     def get(self, path, headers=None):
-        """(status, headers dict, body bytes) of one GET."""
-        connection = http.client.HTTPConnection(HOST, self.port, timeout=30)
-        try:
-            connection.request("GET", path, headers={"Host": HOST, **(headers or {})})
-            response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read()
-        finally:
-            connection.close()
+        return http_get(self.port, path, headers)
 
     def read_log(self):
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""

@@ -14,8 +14,10 @@ from django.urls import reverse
 
 from wagtail.documents import get_document_model
 
+from home.ledger.models import GoodsItem
 from snippets.choices import Area
 from tests.snippets.factories import InstitutionFactory, IssueFactory
+from tests.snippets.stock_factories import put_reports
 from tests.workflows.factories import CalendarDayFactory
 from tests.workflows.test_dashboard_queries import TODAY, dashboard_data  # noqa: F401 (fixture)
 from workflows import roles
@@ -23,6 +25,7 @@ from workflows.brief import builder, service, tasks
 from workflows.brief.figures import BureauScope, brief_figures, scope_for
 from workflows.dashboard import queries
 from workflows.dashboard.queries import DashboardScope
+from workflows.dashboard.supplies import supplies_figures
 from workflows.models import DailyBrief, Notification
 from workflows.notifications import deliver_pending_emails
 from workflows.scheduling import declared_schedules
@@ -128,7 +131,37 @@ def test_a_day_without_data_gives_a_brief_that_says_so(db):
     text = docx_text(data)
     assert "本日无新增问题、无销号、无捐赠记录。" in text
     assert "无未销号的物资短缺问题。" in text
+    assert "库存保障天数：暂无物资日报。" in text
     assert headline_table(data)["未销号问题"] == "0"
+
+
+def test_the_briefs_days_of_cover_are_the_dashboards_lowest_first_and_scoped(db, users):
+    masks = GoodsItem.objects.get(name="医用防护口罩")
+    suits = GoodsItem.objects.get(name="医用一次性防护服")
+    rural = InstitutionFactory(name="西河民办养老院", area=Area.RURAL)
+    urban = InstitutionFactory(name="城关镇敬老院", area=Area.URBAN)
+    put_reports([rural], [masks, suits], TODAY, on_hand=10, daily_use=4)
+    put_reports([urban], [masks], TODAY, on_hand=100, daily_use=10)
+    figures = brief_figures(BureauScope.for_day(TODAY))
+    dashboard = {
+        row["name"]: (row["lowest_goods"], row["lowest_cover"])
+        for row in supplies_figures(users[roles.LEADERSHIP], today=TODAY)["institutions"]
+    }
+    assert [(r["institution"], r["item"], r["days"]) for r in figures["days_of_cover"]] == [
+        ("西河民办养老院", *dashboard["西河民办养老院"]),
+        ("城关镇敬老院", *dashboard["城关镇敬老院"]),
+    ]
+    assert figures["days_of_cover"][0]["days"] == 2.5
+    text = docx_text(builder.build_docx(figures))
+    assert "西河民办养老院 | 医用防护口罩 | 2.5" in text
+    assert "城关镇敬老院 | 医用防护口罩 | 10.0" in text
+    assert "暂无物资日报" not in text
+
+    unit = users[roles.RESPONSIBLE_UNIT]
+    urban.responsible_users.add(unit)
+    unit_text = docx_text(builder.build_docx(brief_figures(scope_for(unit, TODAY))))
+    assert "城关镇敬老院 | 医用防护口罩 | 10.0" in unit_text
+    assert "西河民办养老院" not in unit_text
 
 
 def test_the_brief_has_a_date_line_and_page_number_fields_in_its_footer(db):

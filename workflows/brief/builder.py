@@ -273,11 +273,11 @@ def build_docx(figures):
         document.add_paragraph(_("无未销号的物资短缺问题。"))
     cover = figures["days_of_cover"]
     if cover is None:
-        document.add_paragraph(_("库存保障天数：库存日报尚未上线，暂无数据。"))
+        document.add_paragraph(_("库存保障天数：暂无物资日报。"))
     else:
         _table(
             document,
-            [_("机构"), _("物资"), _("保障天数")],
+            [_("机构"), _("保障天数最低的物资"), _("保障天数")],
             [[r["institution"], r["item"], r["days"]] for r in cover],
         )
 

@@ -44,12 +44,18 @@ def scope_for(user, day):
 
 
 def days_of_cover(scope):
-    """Days of cover per goods item from the units' stock reports: not available yet.
+    """The lowest days of cover of each reporting institution in scope, lowest first (the dashboard's
+    supplies figures, `workflows.dashboard.supplies`): [{"institution", "item", "days"}], at most
+    LIST_LIMIT rows. None when no institution in scope has a stock report in the lookback window."""
+    from workflows.dashboard.supplies import supplies_figures
 
-    Wire to `workflows.dashboard.supplies` once stock reports exist (issue #14); return a list of
-    {"institution", "item", "days"} dicts and the builder prints them under the shortages. None
-    means "not reported yet" and the brief says so."""
-    return None
+    rows = [
+        {"institution": row["name"], "item": row["lowest_goods"], "days": row["lowest_cover"]}
+        for row in supplies_figures(scope.user, today=scope.today)["institutions"]
+        if row["lowest_cover"] is not None
+    ]
+    rows.sort(key=lambda row: (row["days"], row["institution"]))
+    return rows[:LIST_LIMIT] or None
 
 
 def calendar_note(day):

@@ -10,19 +10,18 @@ Called by `workflows.brief.tasks` (schedule and the dashboard button).
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from wagtail.documents import get_document_model
-from wagtail.models import Collection, CollectionViewRestriction
 
 from workflows import roles
 from workflows.brief import builder
 from workflows.brief.figures import BureauScope, brief_figures
 from workflows.models import DailyBrief
+from workflows.private_collections import private_collection
 
 COLLECTION_NAME = "每日会商简报（内部）"
 READER_ROLES = (roles.LEADERSHIP, roles.ADMINISTRATOR)
@@ -35,15 +34,7 @@ def reader_group_names():
 
 def brief_collection():
     """The private collection of the briefs, restricted to leadership and administrators."""
-    root = Collection.get_first_root_node()
-    collection = root.get_children().filter(name=COLLECTION_NAME).first()
-    if collection is None:
-        collection = root.add_child(name=COLLECTION_NAME)
-    restriction, _created = CollectionViewRestriction.objects.get_or_create(
-        collection=collection, defaults={"restriction_type": CollectionViewRestriction.GROUPS}
-    )
-    restriction.groups.set(Group.objects.filter(name__in=reader_group_names()))
-    return collection
+    return private_collection(COLLECTION_NAME, READER_ROLES)
 
 
 def may_read(user):
