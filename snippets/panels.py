@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import Panel
@@ -50,7 +51,9 @@ class AttachmentListPanel(Panel):
 
 
 class AllocationsPanel(Panel):
-    """Donated goods allocated to answer this issue (home.ledger entries pointing at it)."""
+    """Donated goods allocated to answer this issue (home.ledger entries pointing at it); for an issue
+    raised by the shortage rule, the shortage's figures and, for comms while it is open, a link to
+    the goods item's allocation proposal."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("heading", _("回应该问题的物资分配"))
@@ -65,12 +68,25 @@ class AllocationsPanel(Panel):
 
         def _allocations(self):
             related = getattr(self.instance, "ledger_allocations", None)
-            return related.all() if related is not None and self.instance.pk else []
+            return list(related.all()) if related is not None and self.instance.pk else []
+
+        def _shortage(self):
+            from snippets.models import SupplyShortage
+
+            if not self.instance.pk:
+                return None
+            return SupplyShortage.objects.select_related("goods").filter(issue=self.instance).first()
 
         def is_shown(self):
-            return bool(self._allocations())
+            return bool(self._allocations()) or self._shortage() is not None
 
         def get_context_data(self, parent_context=None):
+            from snippets import allocations
+
             context = super().get_context_data(parent_context)
+            shortage = self._shortage()
             context["allocations"] = self._allocations()
+            context["shortage"] = shortage
+            if shortage is not None and shortage.closed_at is None and allocations.may_confirm(self.request.user):
+                context["proposal_url"] = reverse("snippets_allocation_proposal", args=[shortage.goods_id])
             return context

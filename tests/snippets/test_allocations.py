@@ -90,6 +90,28 @@ def test_comms_sees_the_proposal_and_other_roles_are_refused(client, users, mask
 
 
 @pytest.mark.django_db
+def test_a_shortage_issue_names_its_figures_and_links_comms_to_the_proposal(
+    client, users, make_user, masks, three_short
+):
+    from django.contrib.auth.models import Group
+
+    issue = SupplyShortage.objects.get(institution=three_short[0]).issue
+    url = f"/admin/snippets/snippets/issue/edit/{issue.pk}/"
+    proposal = f'href="/admin/supplies/proposals/{masks.pk}/"'
+    # An inspector sees the figures that raised it, and no link to a page that would refuse them.
+    client.force_login(users[roles.INSPECTOR])
+    page = client.get(url).content.decode()
+    assert f"{TODAY:%Y-%m-%d} {masks} 库存 10，日消耗 30，低于 3 天保障阈值" in page
+    assert "尚未分配捐赠物资" in page
+    assert proposal not in page
+    # A staffer who is also in communications gets the link to the goods item's proposal.
+    both = make_user(roles.INSPECTOR, username="inspector-comms")
+    both.groups.add(Group.objects.get(name=roles.group_name(roles.COMMUNICATIONS)))
+    client.force_login(both)
+    assert proposal in client.get(url).content.decode()
+
+
+@pytest.mark.django_db
 def test_confirming_writes_allocations_linked_to_the_issues_once(client, users, masks, three_short):
     donate(masks, 100)
     client.force_login(users[roles.COMMUNICATIONS])
