@@ -87,6 +87,7 @@ class AllocationsPanel(Panel):
             shortage = self._shortage()
             context["allocations"] = self._allocations()
             context["shortage"] = shortage
-            if shortage is not None and shortage.closed_at is None and allocations.may_confirm(self.request.user):
+            is_open = shortage is not None and shortage.closed_at is None
+            if is_open and allocations.may_confirm(self.request.user):
                 context["proposal_url"] = reverse("snippets_allocation_proposal", args=[shortage.goods_id])
             return context
