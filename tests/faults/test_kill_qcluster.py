@@ -49,11 +49,18 @@ def kill(qcluster, target, worker_pid):
         os.kill(worker_pid, signal.SIGKILL)
 
 
-def cluster_worker_pids():
+def cluster_worker_pids(qcluster):
+    """The worker pids of this test's cluster (a cluster killed by the test before stays listed for a
+    few seconds: its last heartbeat has not expired yet)."""
     from django_q.brokers import get_broker
     from django_q.status import Stat
 
-    return [pid for stat in Stat.get_all(broker=get_broker()) for pid in stat.workers]
+    return [
+        pid
+        for stat in Stat.get_all(broker=get_broker())
+        if stat.pid == qcluster.process.pid
+        for pid in stat.workers
+    ]
 
 
 @pytest.mark.parametrize("target", ["group", "worker"])
@@ -164,10 +171,10 @@ def test_an_import_whose_cluster_was_killed_is_requeued_by_the_scheduled_sweep_o
 
 def test_an_import_whose_worker_was_killed_completes_once(qcluster, task_queue):
     batch = start_import(qcluster, ONE_WORKER)
-    (worker_pid,) = cluster_worker_pids()
+    (worker_pid,) = cluster_worker_pids(qcluster)
     os.kill(worker_pid, signal.SIGKILL)
     qcluster.wait_until(
-        lambda: worker_pid not in cluster_worker_pids() and len(cluster_worker_pids()) == 1,
+        lambda: worker_pid not in cluster_worker_pids(qcluster) and len(cluster_worker_pids(qcluster)) == 1,
         timeout=30,
         what="the sentinel to replace the worker",
     )
