@@ -63,6 +63,19 @@ def cluster_worker_pids(qcluster):
     ]
 
 
+def the_worker_pid(qcluster):
+    """The pid of the cluster's one worker, once its heartbeat (renewed every few hundred ms, kept
+    3 s) lists it: under load a lookup can fall between two heartbeats."""
+    pids = []
+
+    def one_listed():
+        pids[:] = cluster_worker_pids(qcluster)
+        return len(pids) == 1
+
+    qcluster.wait_until(one_listed, timeout=15, what="the cluster's heartbeat naming its one worker")
+    return pids[0]
+
+
 @pytest.mark.parametrize("target", ["group", "worker"])
 def test_a_transition_task_killed_mid_move_completes_exactly_once(
     qcluster, users, tmp_path, task_queue, target
@@ -171,7 +184,7 @@ def test_an_import_whose_cluster_was_killed_is_requeued_by_the_scheduled_sweep_o
 
 def test_an_import_whose_worker_was_killed_completes_once(qcluster, task_queue):
     batch = start_import(qcluster, ONE_WORKER)
-    (worker_pid,) = cluster_worker_pids(qcluster)
+    worker_pid = the_worker_pid(qcluster)
     os.kill(worker_pid, signal.SIGKILL)
     qcluster.wait_until(
         lambda: worker_pid not in cluster_worker_pids(qcluster) and len(cluster_worker_pids(qcluster)) == 1,
