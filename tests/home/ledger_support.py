@@ -302,3 +302,18 @@ def approve(page, leader):
     state.current_task_state.task.specific.on_action(state.current_task_state, leader, "approve")
     page.refresh_from_db()
     return page
+
+
+def published_site(users, day=dt.date(2020, 2, 3)):
+    """The public site with one channel and `day`'s disclosure of two cash gifts, approved."""
+    from home.ledger import services
+    from tests.home import factories
+    from workflows import roles
+
+    bank = factories.DonationChannelFactory(name="慈善总会专户")
+    home, appeal, channels = factories.build_site([bank])
+    services.ensure_disclosure_index()
+    add_cash("XJ001", day, "1000.00", name="张三丰")
+    add_cash("XJ002", day, "500.00", name="欧阳娜娜")
+    approve(services.draft_disclosure(day), users[roles.LEADERSHIP])
+    return {"home": home, "appeal": appeal, "channels": channels}

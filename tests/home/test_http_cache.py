@@ -31,19 +31,9 @@ FULL_URLS = (
 )
 
 
-def make_site(users):
-    bank = factories.DonationChannelFactory(name="慈善总会专户")
-    home, appeal, channels = factories.build_site([bank])
-    services.ensure_disclosure_index()
-    files.add_cash("XJ001", D1, "1000.00", name="张三丰")
-    files.add_cash("XJ002", D1, "500.00", name="欧阳娜娜")
-    files.approve(services.draft_disclosure(D1), users[roles.LEADERSHIP])
-    return {"home": home, "appeal": appeal, "channels": channels}
-
-
 @pytest.fixture
 def site(db, users):
-    return make_site(users)
+    return files.published_site(users, D1)
 
 
 def directives(response):
@@ -234,7 +224,7 @@ def test_publish_correction_import_and_anonymisation_each_purge_through_the_task
     reach a real HTTP server; the page, open data and disclosure index are all named."""
     from home.ledger.models import LedgerEntry
 
-    site = make_site(users)
+    site = files.published_site(users, D1)
     qcluster.start(
         FRONTEND_CACHE_PURGE_URL=purge_log.url, PAGE_CACHE_DIR=settings.CACHES["pages"].get("LOCATION", "")
     )
@@ -298,7 +288,7 @@ def test_the_documented_nginx_shape_caches_bypasses_signed_in_readers_and_refres
     binary = find_nginx()
     if binary is None:
         pytest.skip("nginx is not installed (Debian package nginx)")
-    site = make_site(users)
+    site = files.published_site(users, D1)
     with Nginx(binary, tmp_path / "nginx", urlsplit(live_server.url).port) as nginx:
         first = nginx.get("/appeal/")
         assert first[0] == 200 and first[1]["X-Cache-Status"] in ("MISS", "EXPIRED")

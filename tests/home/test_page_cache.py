@@ -39,13 +39,7 @@ def cache_on(settings):
 
 @pytest.fixture
 def site(users):
-    bank = factories.DonationChannelFactory(name="慈善总会专户")
-    home, appeal, channels = factories.build_site([bank])
-    services.ensure_disclosure_index()
-    files.add_cash("XJ001", D1, "1000.00", name="张三丰")
-    files.add_cash("XJ002", D1, "500.00", name="欧阳娜娜")
-    files.approve(services.draft_disclosure(D1), users[roles.LEADERSHIP])
-    return {"home": home, "appeal": appeal, "channels": channels}
+    return files.published_site(users, D1)
 
 
 def get(client, url, **extra):
