@@ -79,7 +79,7 @@ def test_an_inspector_fills_a_checklist_offline_and_it_syncs_once_without_gps(
     assert page.locator("#net-status").inner_text() == "离线"
     page.get_by_role("link", name="城关镇敬老院").click()
     items = page.locator("fieldset.item")
-    assert items.count() == 6
+    expect(items).to_have_count(6)  # waits for the visit to render (count() alone does not wait)
     for index in range(6):
         item = items.nth(index)
         item.locator("label.choice--fail" if index == 1 else "label.choice--pass").click()
@@ -195,6 +195,7 @@ def test_a_visit_changed_meanwhile_is_shown_as_a_conflict_and_a_logged_issue_sti
     page.context.set_offline(True)
     page.get_by_role("link", name="城关镇敬老院").click()
     items = page.locator("fieldset.item")
+    expect(items.first).to_be_visible()  # the visit has rendered; count() alone does not wait
     for index in range(items.count()):
         items.nth(index).locator("label.choice--pass").click()
     page.get_by_role("button", name="保存（待同步）").click()
