@@ -31,6 +31,7 @@ from snippets.models import (
 )
 from snippets.models.issues import ISSUE_NUMBER_PREFIX
 from workflows import roles
+from workflows.dashboard import cache as dashboard_cache
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -279,6 +280,8 @@ def complete_visit(visit, actor):
         )
         if not moved:
             return []
+        # `update()` sends no save signal: the dashboard's visit and pass-rate figures change.
+        transaction.on_commit(dashboard_cache.invalidate, robust=True)
         visit.refresh_from_db()
         found_on = timezone.localdate(now)
         raised = []

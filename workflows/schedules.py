@@ -24,6 +24,14 @@ SCHEDULES = [
         schedule_type="C",
         cron="30 1 * * *",
     ),
+    # A new day changes what is overdue: the dashboard's shared figures are computed before anyone
+    # opens it (and the snapshots of past days pruned).
+    ScheduleSpec(
+        name="workflows.dashboard_morning",
+        func="workflows.dashboard.tasks.refresh_dashboard",
+        schedule_type="C",
+        cron="5 0 * * *",
+    ),
     # The daily leadership brief: every morning before the meeting; the task itself skips
     # non-working days (Chinese calendar, make-up working weekends included).
     ScheduleSpec(

@@ -29,6 +29,7 @@ def test_the_workflow_schedules_are_declared_once_with_timing():
         "workflows.reconcile",
         "workflows.ledger_nightly",
         "workflows.daily_brief",
+        "workflows.dashboard_morning",
     }
     assert Schedule.objects.filter(name="workflows.overdue_sweep").count() == 1
     assert Schedule.objects.get(name="workflows.overdue_sweep").minutes == 15

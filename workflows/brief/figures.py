@@ -45,13 +45,14 @@ def scope_for(user, day):
 
 def days_of_cover(scope):
     """The lowest days of cover of each reporting institution in scope, lowest first (the dashboard's
-    supplies figures, `workflows.dashboard.supplies`): [{"institution", "item", "days"}], at most
-    LIST_LIMIT rows. None when no institution in scope has a stock report in the lookback window."""
-    from workflows.dashboard.supplies import supplies_figures
+    supplies section's `workflows.dashboard.supplies.institution_cover`): [{"institution", "item",
+    "days"}], at most LIST_LIMIT rows. None when no institution in scope has a stock report in the
+    lookback window."""
+    from workflows.dashboard.supplies import institution_cover
 
     rows = [
         {"institution": row["name"], "item": row["lowest_goods"], "days": row["lowest_cover"]}
-        for row in supplies_figures(scope.user, today=scope.today)["institutions"]
+        for row in institution_cover(scope.user, today=scope.today)
         if row["lowest_cover"] is not None
     ]
     rows.sort(key=lambda row: (row["days"], row["institution"]))

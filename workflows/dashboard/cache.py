@@ -1,16 +1,17 @@
 """Cached dashboard figures, shared by every web and task process.
 
-The figures are cached per scope (everything, or one responsible unit's institutions) and per day,
-under a generation number. The code that changes the data bumps the generation and queues
-`workflows.dashboard.tasks.refresh_dashboard`, which recomputes the shared "everything" figures in
-the background so the next leader's page is served from the cache: see `signals.py` for the models
-whose saves trigger it. The cache is the cross-process one: the file-based "qcluster" cache of the
-embedded default (local memory would be invisible to the task cluster) or Redis when configured.
+Two layers, both keyed by the data version (`data_stamp`), so neither can serve figures older than
+the data:
+- the cross-process cache (the file-based "qcluster" cache of the embedded default, or Redis), a
+  read with no query;
+- under it, the materialised snapshots in the database (`.snapshots`), which survive a cleared or
+  restarted cache and which `.tasks.refresh_dashboard` rewrites after the tasks that change the data.
+Only when both miss are the figures computed (`.queries`), then stored in both.
 
-Bulk writes send no signals (the overdue sweep's and the ledger import's `bulk_create`), so the key
-also carries a data stamp: the highest id of the tables that only grow (issues, the transition log,
-escalations, ledger entries), read in one query of index look-ups. A TTL bounds what is left
-(bulk `update()` of existing rows).
+The data version is one query of index look-ups: the change counter that the signals and the
+services bump after each commit (`invalidate`), and the highest ids of the tables that only grow
+(issues, the transition log, escalations, ledger entries), which catches bulk inserts that send no
+signals (the overdue sweep's and the ledger import's `bulk_create`).
 """
 
 from django.apps import apps
@@ -19,9 +20,11 @@ from django.core.cache import caches
 from django.db import connection
 from django.utils import translation
 
+from workflows.dashboard import snapshots
+
 STAMPED_MODELS = ("snippets.Issue", "workflows.StageTransition", "workflows.Escalation", "ledger.LedgerEntry")
 
-GENERATION_KEY = "dashboard:generation"
+# The cache layer's own bound; the snapshot under it is checked against the version on every miss.
 TTL = 300
 
 
@@ -29,46 +32,43 @@ def _cache():
     return caches["qcluster"] if "qcluster" in settings.CACHES else caches["default"]
 
 
-def generation():
-    value = _cache().get(GENERATION_KEY)
-    if value is None:
-        value = 1
-        _cache().add(GENERATION_KEY, value, None)
-    return value
-
-
 def invalidate():
-    """Make every cached figure stale (cheap; called after commits that change the data)."""
-    cache = _cache()
-    try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.set(GENERATION_KEY, 2, None)
+    """Make every cached and materialised figure stale (called after commits that change the data)."""
+    snapshots.figures_changed()
 
 
 def data_stamp():
-    """Highest ids of the append-mostly tables: one query, each part a primary-key index look-up."""
-    parts = []
+    """The change counter and the highest ids of the append-mostly tables: one query, each part an
+    index look-up."""
+    from workflows.models import DataVersion
+
+    quote = connection.ops.quote_name
+    parts = [f"(SELECT MAX({quote('counter')}) FROM {quote(DataVersion._meta.db_table)})"]  # noqa: S608
     for label in STAMPED_MODELS:
         try:
             model = apps.get_model(label)
         except LookupError:
             continue
-        table = connection.ops.quote_name(model._meta.db_table)
-        column = connection.ops.quote_name(model._meta.pk.column)
+        table = quote(model._meta.db_table)
+        column = quote(model._meta.pk.column)
         parts.append(f"(SELECT MAX({column}) FROM {table})")  # noqa: S608 - names from model metadata
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(parts))
         return "-".join(str(value or 0) for value in cursor.fetchone())
 
 
-def _key(scope, name):
+def version(scope):
+    """The data version, read once per scope object (one request, one task run)."""
     stamp = getattr(scope, "_data_stamp", None)
     if stamp is None:
         stamp = scope._data_stamp = data_stamp()
+    return stamp
+
+
+def _key(scope, name):
     # Labels inside the figures are translated: one entry per language.
     language = translation.get_language() or settings.LANGUAGE_CODE
-    return f"dashboard:{generation()}:{stamp}:{scope.key}:{scope.today.isoformat()}:{language}:{name}"
+    return f"dashboard:{version(scope)}:{scope.key}:{scope.today.isoformat()}:{language}:{name}"
 
 
 def cached(scope, name, compute):
@@ -76,10 +76,19 @@ def cached(scope, name, compute):
     cache = _cache()
     value = cache.get(key)
     if value is None:
-        value = compute(scope)
+        value = snapshots.read(scope, name, version(scope))
+        if value is None:
+            value = compute(scope)
+            snapshots.write(scope, name, version(scope), value)
         cache.set(key, value, TTL)
     return value
 
 
 def store(scope, name, value):
+    snapshots.write(scope, name, version(scope), value)
     _cache().set(_key(scope, name), value, TTL)
+
+
+def is_current(scope, name):
+    """True if the materialised figures of this scope, day and language are at the data's version."""
+    return snapshots.is_current(scope, name, version(scope))

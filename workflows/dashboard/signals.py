@@ -1,7 +1,7 @@
 """Keeping the dashboard cache fresh.
 
-- A save or delete of the data behind the figures makes every cached figure stale once the
-  transaction commits (a generation bump: a cache write, no query, no task).
+- A save or delete of the data behind the figures makes every cached and materialised figure stale
+  once the transaction commits (the change counter of `.snapshots`: one UPDATE, no task).
 - When a task that changes the figures finishes in the cluster (django-q2's post_execute, sent by
   the monitor process), the shared figures are recomputed there (`tasks.refresh_if_due`), so a
   leader opening the dashboard after an overdue sweep or a ledger import reads them from the cache.
@@ -23,6 +23,9 @@ from workflows.dashboard import cache
 logger = logging.getLogger(__name__)
 
 WATCHED = (
+    "snippets.Institution",
+    "snippets.IssueCategory",
+    "snippets.InspectionRound",
     "snippets.Issue",
     "snippets.Visit",
     "snippets.ChecklistAnswer",
@@ -42,7 +45,8 @@ REFRESHING_TASKS = (
 
 
 def _changed(sender, **kwargs):
-    transaction.on_commit(cache.invalidate)
+    # robust: the data is committed; a failed bump is logged (new rows still show through the id stamp).
+    transaction.on_commit(cache.invalidate, robust=True)
 
 
 def _task_name(func):

@@ -34,9 +34,10 @@ def group_of(institution):
     return area, owner
 
 
-def supplies_figures(scope, today=None):
-    """{"institutions": [...], "groups": {...}, "overdue": [...], "shortages": [...],
-    "allocated": [...]} for the institutions of `scope`."""
+def institution_cover(scope, today=None):
+    """Each institution of `scope` with its lowest days of cover (the goods item, the days, the day
+    of its last report) and whether its report is overdue: two queries. Shared by the dashboard's
+    supplies section and the daily brief."""
     from snippets.stock import LOOKBACK_DAYS, overdue_before
 
     today = today or timezone.localdate()
@@ -69,23 +70,36 @@ def supplies_figures(scope, today=None):
         last_day[institution_id] = max(day, last_day.get(institution_id, day))
     overdue_day = overdue_before(today)
 
-    rows, groups = [], defaultdict(list)
+    rows = []
     for institution in institutions:
         area, owner = group_of(institution)
         goods_name, cover = lowest.get(institution["pk"], (None, None))
         day = last_day.get(institution["pk"])
-        row = {
-            **institution,
-            "area_group": area,
-            "owner_group": owner,
-            "lowest_goods": goods_name,
-            "lowest_cover": round(cover, 1) if cover is not None else None,
-            "last_report": day,
-            "overdue": day is None or day < overdue_day,
-        }
-        rows.append(row)
-        if cover is not None:
-            groups[(area, owner)].append(cover)
+        rows.append(
+            {
+                **institution,
+                "area_group": area,
+                "owner_group": owner,
+                "lowest_goods": goods_name,
+                "lowest_cover": round(cover, 1) if cover is not None else None,
+                "cover": cover,  # unrounded, for the group figures
+                "last_report": day,
+                "overdue": day is None or day < overdue_day,
+            }
+        )
+    return rows
+
+
+def supplies_figures(scope, today=None):
+    """{"institutions": [...], "groups": {...}, "overdue": [...], "shortages": [...],
+    "allocated": [...]} for the institutions of `scope`."""
+    today = today or timezone.localdate()
+    rows = institution_cover(scope, today)
+    ids = [row["pk"] for row in rows]
+    groups = defaultdict(list)
+    for row in rows:
+        if row["cover"] is not None:
+            groups[(row["area_group"], row["owner_group"])].append(row["cover"])
     group_rows = {
         key: {
             "institutions": len(values),

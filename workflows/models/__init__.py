@@ -6,6 +6,7 @@ One module per family; the names are re-exported here.
 
 from .brief import DailyBrief
 from .calendar import CalendarDay, CalendarYear
+from .dashboard import DashboardSnapshot, DataVersion
 from .log import StageTransition
 from .notifications import Notification
 from .settings import WorkflowSettings
@@ -15,6 +16,8 @@ from .tasks import TaskAttempt
 __all__ = [
     "CalendarDay",
     "DailyBrief",
+    "DashboardSnapshot",
+    "DataVersion",
     "CalendarYear",
     "DeadlineReminder",
     "Escalation",
