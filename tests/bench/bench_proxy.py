@@ -21,13 +21,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from django.test.utils import override_settings
 
-from tests.bench.core import BASE_DIR, info, ratio_at_least
+from tests.bench.core import info, ratio_at_least
 from tests.load.server import HOST, Gunicorn, free_port, http_get, production_env
 from tests.processes import stop_process_group
 
@@ -229,19 +228,11 @@ def load(port, paths, duration, headers=None, workdir=None):
         rate = float(re.search(r"Requests/sec:\s+([\d.]+)", completed.stdout).group(1))
         non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", completed.stdout)
         return {"rps": rate, "errors": int(non_2xx.group(1)) if non_2xx else 0, "tool": "wrk"}
-    import json
-
     if headers:
         return None  # the project's load generator sends no extra headers
-    completed = subprocess.run(
-        [sys.executable, str(BASE_DIR / "tests" / "load" / "loadgen.py"), "--port", str(port)]
-        + ["--duration", str(duration), "--processes", "2", "--threads", "8", *paths],
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    data = json.loads(completed.stdout)
+    from tests.bench.bench_public import loadgen
+
+    data = loadgen(port, paths, duration)
     return {"rps": data["rps"], "errors": data["errors"], "tool": "loadgen.py"}
 
 
