@@ -141,6 +141,15 @@ def measure_disclosure(ctx, results, day_rows, small_rows, first_index):
         saved = views.PAGE_SIZE
         views.PAGE_SIZE = page_size
         try:
+            if page_size == 50 and os.environ.get("BENCH_PROFILE"):
+                import cProfile
+
+                cProfile.runctx(
+                    "call()",
+                    {"call": per_request(client, page_url)},
+                    {},
+                    str(BASE_DIR / "var" / "bench" / "disclosure-50.prof"),
+                )
             for label, query in table_pages(first_index, day_rows):
                 ours, bare = ctx.side_by_side(
                     per_request(client, page_url + query), per_request(client, bare_url + query)
