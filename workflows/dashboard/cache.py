@@ -4,9 +4,10 @@ Two layers, both keyed by the data version (`data_stamp`), so neither can serve 
 the data:
 - the cross-process cache (the file-based "qcluster" cache of the embedded default, or Redis), a
   read with no query;
-- under it, the materialised snapshots in the database (`.snapshots`), which survive a cleared or
-  restarted cache and which `.tasks.refresh_dashboard` rewrites after the tasks that change the data.
-Only when both miss are the figures computed (`.queries`), then stored in both.
+- under it, the materialised snapshots in the database (`.snapshots`) of the figures everybody
+  who sees everything shares, which survive a cleared or restarted cache and which
+  `.tasks.refresh_dashboard` rewrites after the tasks that change the data.
+Only when both miss are the figures computed (`.queries`) and cached.
 
 The data version is one query of index look-ups: the change counter that the signals and the
 services bump after each commit (`invalidate`), and the highest ids of the tables that only grow
@@ -72,14 +73,18 @@ def _key(scope, name):
 
 
 def cached(scope, name, compute):
+    """The figures from the cache, else from a current snapshot, else computed (and cached).
+
+    A page never writes a snapshot: on the embedded SQLite a write would wait behind a running
+    import's write lock, where a read runs beside it. The refresh task writes them."""
     key = _key(scope, name)
     cache = _cache()
     value = cache.get(key)
     if value is None:
-        value = snapshots.read(scope, name, version(scope))
+        if snapshots.is_materialised(scope):
+            value = snapshots.read(scope, name, version(scope))
         if value is None:
             value = compute(scope)
-            snapshots.write(scope, name, version(scope), value)
         cache.set(key, value, TTL)
     return value
 

@@ -1,15 +1,16 @@
 """Materialised dashboard figures: a cold render reads a few small rows instead of aggregating
 100,000 issues and ledger rows.
 
-Each snapshot holds the figures of one scope, day and language exactly as `.queries` computed them,
-under the data version they were computed at (`.cache.data_stamp`: the change counter plus the
-highest ids of the append-mostly tables). A snapshot is served only while that version is the
-current one, so a figure is never older than the data; otherwise the figures are computed again and
-the snapshot rewritten. `.tasks.refresh_dashboard` (django-q2, after the tasks that change the data
-and every morning) keeps the shared snapshots current, so a leader seldom waits for the aggregates.
+Each snapshot holds the figures of one scope (`MATERIALISED_SCOPES`), day and language exactly as
+`.queries` computed them, under the data version they were computed at (`.cache.data_stamp`: the
+change counter plus the highest ids of the append-mostly tables). A snapshot is served only while
+that version is the current one, so a figure is never older than the data; otherwise the page
+computes the figures itself until the next refresh. `.tasks.refresh_dashboard` (django-q2: after
+the tasks that change the data, and every morning) writes them; pages only read them.
 
-What bumps the counter: the save/delete signals of the watched models (`.signals`), and
-`figures_changed()` called by the services that write with `update()` (the visit's completion).
+What bumps the counter (`figures_changed`, through `.cache.invalidate`): the save/delete signals of
+the watched models (`.signals`) and the services that write with `update()` (the visit's
+completion), after their commit.
 The transition service and the sweeps also insert rows, which the id stamp sees.
 """
 
@@ -23,6 +24,9 @@ from django.utils import translation
 
 from workflows.models import DashboardSnapshot, DataVersion
 
+# The scopes the refresh task materialises: everything (leadership, inspectors, administrators).
+# A unit's figures are small aggregates over its few institutions, cached but not materialised.
+MATERIALISED_SCOPES = ("all",)
 # Snapshots of past days are kept this long (an audit of "what did the dashboard say"), then pruned.
 KEEP_DAYS = 7
 
@@ -41,6 +45,10 @@ def figures_changed():
 
 def _language():
     return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def is_materialised(scope):
+    return scope.key in MATERIALISED_SCOPES
 
 
 def _current(scope, name, version):

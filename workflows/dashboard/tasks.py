@@ -14,8 +14,10 @@ from django.utils import timezone, translation
 from workflows.dashboard import cache, queries, snapshots
 
 DEBOUNCE_KEY = "dashboard:refresh-running"
-# Two tasks finishing together start one refresh; one that finishes later starts its own.
-DEBOUNCE_SECONDS = 5
+# At most one refresh per this many seconds in the monitor process, however many data tasks finish
+# (a bulk job of 300 moves); a change after it is picked up by the next data task to finish (the
+# overdue sweep runs every 15 minutes) and, until then, the page computes the figures itself.
+DEBOUNCE_SECONDS = 30
 
 FIGURES = (("inspections", queries.inspection_figures), ("donations", queries.donation_figures))
 
