@@ -1,10 +1,11 @@
-"""Keeping the dashboard cache fresh.
+"""Keeping the dashboard's cached and materialised figures fresh.
 
 - A save or delete of the data behind the figures makes every cached and materialised figure stale
   once the transaction commits (the change counter of `.snapshots`: one UPDATE, no task).
 - When a task that changes the figures finishes in the cluster (django-q2's post_execute, sent by
-  the monitor process), the shared figures are recomputed there (`tasks.refresh_if_due`), so a
-  leader opening the dashboard after an overdue sweep or a ledger import reads them from the cache.
+  the monitor process), the shared figures are recomputed there if they are stale
+  (`tasks.refresh_if_due`), so a leader opening the dashboard after an overdue sweep, a ledger
+  import or a stage move (its notification task) reads the materialised figures.
 
 Connected on import: by `.wagtail_hooks` in web processes; the cluster needs
 `from workflows.dashboard import signals` in `WorkflowsConfig.ready()` (integrator). Without it the
