@@ -17,6 +17,7 @@ Without nginx the module prints why and returns one informational row.
 
 import datetime as dt
 import getpass
+import math
 import os
 import re
 import shutil
@@ -219,7 +220,9 @@ def load(port, paths, duration, headers=None, workdir=None):
             "request = function()\n  i = i + 1\n  return wrk.format(nil, paths[(i % #paths) + 1])\nend\n"
         )
         completed = subprocess.run(
-            [wrk, "-t", "2", "-c", "16", "-d", f"{duration:g}s", "-s", str(script), f"http://{HOST}:{port}/"],
+            # wrk reads its duration as whole seconds ("2.5s" is a usage error).
+            [wrk, "-t", "2", "-c", "16", "-d", f"{math.ceil(duration)}s", "-s", str(script)]
+            + [f"http://{HOST}:{port}/"],
             capture_output=True,
             text=True,
             check=True,
@@ -296,7 +299,7 @@ def measure_setup(ctx, results, nginx, page_cache_on, counter, phases):
         page_cache=page_cache_on,
         STATIC_ROOT=str(Path(ctx.workdir) / "public-load" / "static"),
     )
-    duration = 2.5 if ctx.full else 2.0
+    duration = 3 if ctx.full else 2  # whole seconds: wrk takes no fractions
     with Gunicorn(env, workers=2, port=nginx.upstream_port):
         phases.append((f"gunicorn up, {label}", time.monotonic()))
         sizes = []
