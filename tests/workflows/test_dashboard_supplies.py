@@ -78,3 +78,33 @@ def test_the_figures_are_a_constant_number_of_queries(world, users):
         figures = supplies_figures(users[roles.LEADERSHIP])
     assert len(figures["shortages"]) == 61
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_allocations_linked_to_shortage_issues_are_summed_per_recipient_and_item(world, users):
+    from home.ledger import services
+    from snippets.models import SupplyShortage
+    from tests.home import ledger_support as files
+
+    rural = world["rural"]
+    issue = SupplyShortage.objects.get(institution=rural).issue
+    files.add_goods("WZ-S1", TODAY, quantity=1000)
+    for number, quantity in (("BF-S1", 100), ("BF-S2", 50)):
+        services.record_entry(
+            number=number,
+            kind="allocation",
+            entry_date=TODAY,
+            item="医用防护口罩",
+            specification="N95",
+            unit="只",
+            quantity=quantity,
+            recipient=rural,
+            recipient_name=rural.name,
+            issue=issue,
+            purpose="补充口罩",
+            approver="李四",
+        )
+    files.add_allocation("BF-S3", TODAY, quantity=30)  # not linked to a shortage issue
+    figures = supplies_figures(users[roles.LEADERSHIP])
+    assert figures["allocated"] == [
+        {"recipient_name": "西河民办养老院", "item": "医用防护口罩", "unit": "只", "quantity": 150}
+    ]

@@ -9,7 +9,7 @@ institutions. A fixed number of queries whatever the number of institutions.
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import F, QuerySet, Sum, Window
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 
@@ -124,14 +124,20 @@ def supplies_figures(scope, today=None):
             "daily_use",
         )
     )
-    allocated = list(
-        LedgerEntry.objects.filter(
-            kind=EntryKind.ALLOCATION, issue__supply_shortage__institution_id__in=ids, quantity__isnull=False
+    # Filtered on the shortage issues only (the ledger's issue index), the kind inside the
+    # aggregates: with `kind` in the WHERE clause the planner read every allocation of the ledger
+    # (13 ms at 33,000 allocations, against 1 ms).
+    is_allocation = Q(kind=EntryKind.ALLOCATION, quantity__isnull=False)
+    allocated = [
+        {"recipient_name": r["recipient_name"], "item": r["item"], "unit": r["unit"], "quantity": r["total"]}
+        for r in LedgerEntry.objects.filter(
+            issue_id__in=SupplyShortage.objects.filter(institution_id__in=ids).values("issue_id")
         )
         .values("recipient_name", "item", "unit")
-        .annotate(quantity=Sum("quantity"))
+        .annotate(total=Sum("quantity", filter=is_allocation), rows=Count("pk", filter=is_allocation))
         .order_by("recipient_name", "item")
-    )
+        if r["rows"]
+    ]
     return {
         "today": today,
         "institutions": rows,
