@@ -52,7 +52,6 @@ def measure(ctx):
     data.workflow_history(today)
     data.ledger(ctx.rng, ctx.rows, today=today, institution_list=institution_list)
 
-
     computed = ctx.median(render, before=lambda _i: nothing_stored())
     nothing_stored()
     _r, _s, computed_queries = count_queries(render)
