@@ -19,7 +19,6 @@ from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
-from django.utils import translation
 
 from workflows.dashboard import snapshots
 
@@ -67,9 +66,7 @@ def version(scope):
 
 
 def _key(scope, name):
-    # Labels inside the figures are translated: one entry per language.
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return f"dashboard:{version(scope)}:{scope.key}:{scope.today.isoformat()}:{language}:{name}"
+    return f"dashboard:{version(scope)}:{scope.key}:{scope.today.isoformat()}:{snapshots.language()}:{name}"
 
 
 def cached(scope, name, compute):

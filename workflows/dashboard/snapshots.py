@@ -43,7 +43,9 @@ def figures_changed():
             DataVersion.objects.filter(pk=1).update(counter=F("counter") + 1)
 
 
-def _language():
+def language():
+    """The active language: the figures' labels are translated, so each language has its own copy
+    (in the cache and in the snapshots)."""
     return translation.get_language() or settings.LANGUAGE_CODE
 
 
@@ -53,7 +55,7 @@ def is_materialised(scope):
 
 def _current(scope, name, version):
     return DashboardSnapshot.objects.filter(
-        scope_key=scope.key, day=scope.today, language=_language(), name=name, version=version
+        scope_key=scope.key, day=scope.today, language=language(), name=name, version=version
     )
 
 
@@ -74,7 +76,7 @@ def write(scope, name, version, figures):
             DashboardSnapshot.objects.update_or_create(
                 scope_key=scope.key,
                 day=scope.today,
-                language=_language(),
+                language=language(),
                 name=name,
                 defaults={"version": version, "figures": figures},
             )
