@@ -14,6 +14,7 @@ from tests.bench.core import BASE_DIR, client_for, equal_to, info, ratio_at_most
 
 MAX_QUERIES = 15
 TIME_TARGET = 4.0
+FRAME_URL = "/bench/admin-frame/"
 LISTINGS = {
     "issues": ("/admin/snippets/snippets/issue/", "/bench/table/issue/"),
     "ledger": ("/admin/ledger_entries/", "/bench/table/ledger/"),
@@ -122,4 +123,17 @@ def measure(ctx):
                 note=f"{len(count_sql)} COUNT queries of one request, run again on their own",
             )
         )
+    _get(client, FRAME_URL)()
+    frame, bare = ctx.side_by_side(_get(client, FRAME_URL), _get(client, LISTINGS["issues"][1]))
+    results.append(
+        info(
+            "9 admin frame alone (Wagtail's empty admin page) / bare 50-row table",
+            frame,
+            "s",
+            baseline=bare,
+            note=f"the sidebar, slim header and breadcrumbs with no content; at {TIME_TARGET:g}x the "
+            f"listings would have {max(0.0, TIME_TARGET * bare - frame) * 1000:.1f} ms left for "
+            "their rows, filters, search and pagination",
+        )
+    )
     return results

@@ -3,13 +3,18 @@
 - /bench/constant/: a Django view returning a constant string.
 - /bench/table/issue/ and /bench/table/ledger/: a minimal Django view rendering 50 rows (?n=, ?offset=,
   ledger: ?day=YYYY-MM-DD) as a bare HTML table through the Django template engine, one query.
+- /bench/admin-frame/: Wagtail's admin page with nothing in it (sidebar, slim header, breadcrumbs),
+  through Wagtail's public template and admin-access decorator: the floor under every admin listing.
 """
 
 import datetime as dt
 
 from django.http import HttpResponse
 from django.template import engines
+from django.template.response import TemplateResponse
 from django.urls import path
+
+from wagtail.admin.auth import require_admin_access
 
 from cms.urls import urlpatterns as project_urlpatterns
 
@@ -53,8 +58,22 @@ def table(request, name):
     return HttpResponse(TABLE.render({"title": name, "headers": columns, "rows": rows}, request))
 
 
+@require_admin_access
+def admin_frame(request):
+    return TemplateResponse(
+        request,
+        "wagtailadmin/generic/base.html",
+        {
+            "header_title": "frame",
+            "header_icon": "warning",
+            "breadcrumbs_items": [{"url": "/admin/", "label": "home"}, {"url": "", "label": "frame"}],
+        },
+    )
+
+
 urlpatterns = [
     path("bench/constant/", constant),
+    path("bench/admin-frame/", admin_frame),
     path("bench/table/<str:name>/", table),
     *project_urlpatterns,
 ]
