@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -33,8 +35,13 @@ if settings.DEBUG:
     from django.contrib.staticfiles.urls import staticfiles_urlpatterns
 
     urlpatterns += staticfiles_urlpatterns()
-    # Public media only (Wagtail images of public pages); inspection photos live outside MEDIA_ROOT.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    # Wagtail's images only (originals and renditions: public by design). Documents stay behind
+    # Wagtail's document view, which refuses private collections (the daily brief); inspection
+    # photos live outside MEDIA_ROOT.
+    for folder in ("original_images", "images"):
+        urlpatterns += static(
+            f"{settings.MEDIA_URL}{folder}/", document_root=Path(settings.MEDIA_ROOT) / folder
+        )
 
 # Wagtail serves every other path as a page: keep this last.
 urlpatterns += [path("", include(wagtail_urls))]

@@ -258,6 +258,43 @@ def test_the_kept_brief_is_served_to_leadership_and_administrators_only(client, 
     assert re.search(r"daily-brief-20261203-[0-9a-f]{24}", kept_brief.file.name)
 
 
+@pytest.fixture
+def development_urls(settings):
+    """cms.urls as `make run` builds it (DEBUG on: the development server serves media)."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import cms.urls
+
+    settings.DEBUG = True
+    importlib.reload(cms.urls)
+    clear_url_caches()
+    yield
+    settings.DEBUG = False
+    importlib.reload(cms.urls)
+    clear_url_caches()
+
+
+def test_the_development_server_serves_images_but_never_the_brief_by_its_file(
+    client, users, kept_brief, development_urls, settings
+):
+    from pathlib import Path
+
+    image = Path(settings.MEDIA_ROOT) / "images" / "lead.png"
+    image.parent.mkdir(parents=True, exist_ok=True)
+    image.write_bytes(b"public image")
+    assert b"".join(client.get("/media/images/lead.png").streaming_content) == b"public image"
+
+    assert (Path(settings.MEDIA_ROOT) / kept_brief.file.name).exists()
+    for key in (None, roles.COMMUNICATIONS, roles.LEADERSHIP):
+        if key:
+            client.force_login(users[key])
+        response = client.get(f"/media/{kept_brief.file.name}")
+        assert response.status_code == 404, key
+        assert "docx" not in response.get("Content-Type", "") and not response.streaming
+
+
 def test_other_documents_are_served_as_before(client, users):
     from django.core.files.base import ContentFile
 
