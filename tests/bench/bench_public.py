@@ -19,6 +19,7 @@ import json
 import os
 import subprocess
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.db import connection
@@ -134,17 +135,28 @@ def table_pages(first_index, rows):
     ]
 
 
+@contextmanager
+def page_size(size):
+    """The disclosure page's rows per table set to `size` for the duration (a bench knob only)."""
+    from home.ledger import views
+
+    saved = views.PAGE_SIZE
+    views.PAGE_SIZE = size
+    try:
+        yield
+    finally:
+        views.PAGE_SIZE = saved
+
+
 def measure_disclosure(ctx, results, day_rows, small_rows, first_index):
     from home.ledger import views
 
     client = Client()
     page_url = f"/disclosures/{DAY.isoformat()}/"
     bare_url = f"/bench/bare/{DAY.isoformat()}/"
-    for page_size in (views.PAGE_SIZE, 50):
-        saved = views.PAGE_SIZE
-        views.PAGE_SIZE = page_size
-        try:
-            if page_size == 50 and os.environ.get("BENCH_PROFILE"):
+    for size in (views.PAGE_SIZE, 50):
+        with page_size(size):
+            if size == 50 and os.environ.get("BENCH_PROFILE"):
                 import cProfile
 
                 cProfile.runctx(
@@ -157,19 +169,17 @@ def measure_disclosure(ctx, results, day_rows, small_rows, first_index):
                 ours, bare = ctx.side_by_side(
                     per_request(client, page_url + query), per_request(client, bare_url + query)
                 )
-                assert client.get(bare_url + query).content.count(b"<tr>") == page_size + 1
-                figure = f"3 disclosure day {day_rows:,} rows, {label} page ({page_size} rows), uncached"
+                assert client.get(bare_url + query).content.count(b"<tr>") == size + 1
+                figure = f"3 disclosure day {day_rows:,} rows, {label} page ({size} rows), uncached"
                 results.append(
                     ratio_at_most(
                         figure,
                         ours / REQUESTS_PER_SAMPLE,
                         bare / REQUESTS_PER_SAMPLE,
                         1.5,
-                        note="" if page_size != 50 else "the page's own PAGE_SIZE set to 50 for this row",
+                        note="" if size != 50 else "the page's own PAGE_SIZE set to 50 for this row",
                     )
                 )
-        finally:
-            views.PAGE_SIZE = saved
     return client
 
 
@@ -177,8 +187,6 @@ def measure_floors(ctx, results, home):
     """What the 50-row page cannot go below: Wagtail serving an empty page (its routing, site and
     view-restriction checks, `wagtailcore/page.html`), and this page with no rows to show."""
     from wagtail.models import Page
-
-    from home.ledger import views
 
     floor = home.add_child(instance=Page(title="bench floor", slug="bench-floor"))
     floor.save_revision().publish()
@@ -189,9 +197,7 @@ def measure_floors(ctx, results, home):
         ("an empty Wagtail page (wagtailcore/page.html)", floor.url),
         ("a disclosure day with no records", f"/disclosures/{DAY_EMPTY.isoformat()}/"),
     )
-    saved = views.PAGE_SIZE
-    views.PAGE_SIZE = 50
-    try:
+    with page_size(50):
         for label, url in floors:
             per_request(client, url, 1)()  # warm
             ours, bare = ctx.side_by_side(per_request(client, url), per_request(client, bare_url))
@@ -205,8 +211,6 @@ def measure_floors(ctx, results, home):
                     "this ratio is what is left for its rows",
                 )
             )
-    finally:
-        views.PAGE_SIZE = saved
 
 
 def measure_cache(ctx, results, appeal):

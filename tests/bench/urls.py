@@ -11,10 +11,11 @@ import datetime as dt
 
 from django.http import HttpResponse
 from django.template import engines
-from django.template.response import TemplateResponse
 from django.urls import path
+from django.views.generic import TemplateView
 
 from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from cms.urls import urlpatterns as project_urlpatterns
 
@@ -58,17 +59,14 @@ def table(request, name):
     return HttpResponse(TABLE.render({"title": name, "headers": columns, "rows": rows}, request))
 
 
-@require_admin_access
-def admin_frame(request):
-    return TemplateResponse(
-        request,
-        "wagtailadmin/generic/base.html",
-        {
-            "header_title": "frame",
-            "header_icon": "warning",
-            "breadcrumbs_items": [{"url": "/admin/", "label": "home"}, {"url": "", "label": "frame"}],
-        },
-    )
+class AdminFrame(WagtailAdminTemplateMixin, TemplateView):
+    """Wagtail's own page furniture (`wagtailadmin/generic/base.html`) around nothing."""
+
+    page_title = "frame"
+    header_icon = "warning"
+
+
+admin_frame = require_admin_access(AdminFrame.as_view())
 
 
 urlpatterns = [
